@@ -1,0 +1,29 @@
+/* The API's per-process context, reached from handlers as req->ctx, and the
+ * handlers themselves (one file per resource: api_health.c, api_users.c).
+ * fcgi/vibehost-api.c holds only main() and the route table. */
+#ifndef VH_APP_H
+#define VH_APP_H
+
+#include "err.h"
+
+struct vh_db;
+struct vh_req;
+
+struct vh_app {
+	struct vh_db *db;
+};
+
+#define VH_APP(req) ((struct vh_app *)(req)->ctx)
+
+enum vh_status api_healthz(struct vh_req *req, struct vh_err *err);
+enum vh_status api_healthz_ready(struct vh_req *req, struct vh_err *err);
+
+enum vh_status api_users_create(struct vh_req *req, struct vh_err *err);
+enum vh_status api_users_list(struct vh_req *req, struct vh_err *err);
+enum vh_status api_users_get(struct vh_req *req, struct vh_err *err);
+
+/* Shared by list routes: parse ?limit= (1..max, default def) and ?cursor=. */
+enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
+			       long long *limit, const char **cursor, struct vh_err *err);
+
+#endif

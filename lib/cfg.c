@@ -1,0 +1,293 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "log.h"
+#include "pool.h"
+
+#ifndef VH_SQL_DIR
+#define VH_SQL_DIR "/usr/local/share/vibehost/sql"
+#endif
+
+enum cfg_type { T_STR, T_INT, T_BOOL, T_LEVEL };
+
+#define SECRET 1u
+
+struct cfg_def {
+	const char *name;
+	enum cfg_type type;
+	const char *def;         /* NULL: no default */
+	long long min, max;      /* T_INT: bounds; T_STR: length bounds */
+	unsigned flags;
+	unsigned required_by;    /* programs for which an empty value is an error */
+	const char *help;
+};
+
+#define ALL (VH_PROG_API | VH_PROG_MIGRATE | VH_PROG_WORKER | VH_PROG_EXPIRY)
+
+static const struct cfg_def defs[CFG__MAX] = {
+	[CFG_DB_SOCKET] = {"DB_SOCKET", T_STR, "", 0, 4096, 0, 0,
+			   "MariaDB Unix socket; when set, DB_HOST and DB_PORT are ignored"},
+	[CFG_DB_HOST] = {"DB_HOST", T_STR, "localhost", 1, 255, 0, 0, "MariaDB host"},
+	[CFG_DB_PORT] = {"DB_PORT", T_INT, "3306", 1, 65535, 0, 0, "MariaDB TCP port"},
+	[CFG_DB_NAME] = {"DB_NAME", T_STR, "vibehost", 1, 64, 0, ALL, "database name"},
+	[CFG_DB_USER] = {"DB_USER", T_STR, "vibehost", 1, 80, 0, ALL, "database user"},
+	[CFG_DB_PASSWORD] = {"DB_PASSWORD", T_STR, "", 0, 1024, SECRET, 0, "database password"},
+	[CFG_DB_CONNECT_TIMEOUT] = {"DB_CONNECT_TIMEOUT", T_INT, "3", 1, 60, 0, 0,
+				    "seconds to wait for a MariaDB connection or answer"},
+	[CFG_DB_MIGRATE_USER] = {"DB_MIGRATE_USER", T_STR, "", 0, 80, 0, 0,
+				 "database user vibehost-migrate connects as (default: DB_USER)"},
+	[CFG_DB_MIGRATE_PASSWORD] = {"DB_MIGRATE_PASSWORD", T_STR, "", 0, 1024, SECRET, 0,
+				     "password of DB_MIGRATE_USER"},
+	[CFG_ADMIN_API_KEY] = {"ADMIN_API_KEY", T_STR, NULL, 16, 512, SECRET, VH_PROG_API,
+			       "admin key expected in X-Admin-Key (at least 16 characters)"},
+	[CFG_LOG_LEVEL] = {"LOG_LEVEL", T_LEVEL, "info", 0, 0, 0, 0,
+			   "debug, info, warn or error"},
+	[CFG_MAX_BODY_BYTES] = {"MAX_BODY_BYTES", T_INT, "65536", 1024, 1048576, 0, 0,
+				"largest request body the API reads (bytes)"},
+	[CFG_SQL_DIR] = {"SQL_DIR", T_STR, VH_SQL_DIR, 1, 4096, 0, 0,
+			 "directory holding the NNN_name.sql migrations"},
+};
+
+struct cfg_val {
+	char *str;         /* owned; NULL when unset */
+	long long num;
+};
+
+static struct cfg_val vals[CFG__MAX];
+
+static int find_key(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CFG__MAX; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void set_val(int i, const char *value)
+{
+	free(vals[i].str);
+	vals[i].str = vh_xstrdup(value);
+}
+
+int vh_cfg_parse_line(char *line, char **key, char **value)
+{
+	char *p = line, *eq, *end, *v;
+	size_t n;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if (strncmp(p, "export ", 7) == 0)
+		p += 7;
+	eq = strchr(p, '=');
+	if (!eq || eq == p)
+		return -1;
+	end = eq;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	for (v = p; *v; v++)
+		if (!(isupper((unsigned char)*v) || isdigit((unsigned char)*v) || *v == '_'))
+			return -1;
+	v = eq + 1;
+	while (isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == '\r' || isspace((unsigned char)v[n - 1])))
+		v[--n] = '\0';
+	/* Quotes as systemd's EnvironmentFile= accepts them. */
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+		v[n - 1] = '\0';
+		v++;
+	}
+	*key = p;
+	*value = v;
+	return 1;
+}
+
+static int read_file(const char *path, struct vh_buf *errors)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0, bad = 0;
+
+	if (!f) {
+		vh_buf_printf(errors, "VIBEHOST_CONFIG: cannot open %s: %s\n", path,
+			      strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *value;
+		int r, i;
+
+		lineno++;
+		r = vh_cfg_parse_line(line, &key, &value);
+		if (r == 0)
+			continue;
+		if (r < 0) {
+			vh_buf_printf(errors, "%s:%d: expected KEY=value\n", path, lineno);
+			bad = 1;
+			continue;
+		}
+		i = find_key(key);
+		if (i < 0) {
+			/* A typo in a key must not silently fall back to a default. */
+			vh_buf_printf(errors, "%s:%d: unknown key %s\n", path, lineno, key);
+			bad = 1;
+			continue;
+		}
+		set_val(i, value);
+	}
+	fclose(f);
+	return bad ? -1 : 0;
+}
+
+static void validate(int i, unsigned program, struct vh_buf *errors)
+{
+	const struct cfg_def *d = &defs[i];
+	const char *s = vals[i].str;
+	char *end;
+	long long n;
+	enum vh_log_level lvl;
+
+	if (!s) {
+		if ((d->required_by & program))
+			vh_buf_printf(errors, "%s: required (%s)\n", d->name, d->help);
+		return;
+	}
+	switch (d->type) {
+	case T_STR:
+		if (*s == '\0' && (d->required_by & program)) {
+			vh_buf_printf(errors, "%s: required (%s)\n", d->name, d->help);
+		} else if (*s && ((long long)strlen(s) < d->min || (long long)strlen(s) > d->max)) {
+			vh_buf_printf(errors, "%s: length must be %lld to %lld characters\n",
+				      d->name, d->min, d->max);
+		}
+		break;
+	case T_INT:
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		if (errno || end == s || *end) {
+			vh_buf_printf(errors, "%s: \"%s\" is not an integer\n", d->name, s);
+		} else if (n < d->min || n > d->max) {
+			vh_buf_printf(errors, "%s: %lld is out of range %lld..%lld\n", d->name, n,
+				      d->min, d->max);
+		} else {
+			vals[i].num = n;
+		}
+		break;
+	case T_BOOL:
+		if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes"))
+			vals[i].num = 1;
+		else if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no") || !*s)
+			vals[i].num = 0;
+		else
+			vh_buf_printf(errors, "%s: expected 0/1, true/false or yes/no\n", d->name);
+		break;
+	case T_LEVEL:
+		if (vh_log_parse_level(s, &lvl) < 0)
+			vh_buf_printf(errors, "%s: expected debug, info, warn or error\n", d->name);
+		else
+			vals[i].num = lvl;
+		break;
+	}
+}
+
+enum vh_status vh_cfg_load(unsigned program, const char *file, struct vh_err *err)
+{
+	struct vh_buf errors = VH_BUF_INIT;
+	enum vh_status st = VH_OK;
+	int i;
+
+	vh_cfg_reset();
+	for (i = 0; i < CFG__MAX; i++)
+		if (defs[i].def)
+			set_val(i, defs[i].def);
+	if (!file)
+		file = getenv("VIBEHOST_CONFIG");
+	if (file && *file)
+		read_file(file, &errors);
+	for (i = 0; i < CFG__MAX; i++) {
+		const char *env = getenv(defs[i].name);
+
+		if (env)
+			set_val(i, env);
+	}
+	for (i = 0; i < CFG__MAX; i++)
+		validate(i, program, &errors);
+	if (errors.len) {
+		/* Drop the final newline so the message prints cleanly. */
+		errors.data[--errors.len] = '\0';
+		st = vh_fail(err, VH_INVALID, "invalid_config", "%s", errors.data);
+	}
+	vh_buf_free(&errors);
+	return st;
+}
+
+void vh_cfg_reset(void)
+{
+	int i;
+
+	for (i = 0; i < CFG__MAX; i++) {
+		free(vals[i].str);
+		vals[i].str = NULL;
+		vals[i].num = 0;
+	}
+}
+
+const char *vh_cfg_str(enum vh_cfg_key key)
+{
+	return vals[key].str ? vals[key].str : "";
+}
+
+long long vh_cfg_int(enum vh_cfg_key key)
+{
+	return vals[key].num;
+}
+
+bool vh_cfg_bool(enum vh_cfg_key key)
+{
+	return vals[key].num != 0;
+}
+
+bool vh_cfg_is_set(enum vh_cfg_key key)
+{
+	return vals[key].str && vals[key].str[0];
+}
+
+void vh_cfg_dump(FILE *out)
+{
+	int i;
+
+	for (i = 0; i < CFG__MAX; i++) {
+		const char *v = vals[i].str ? vals[i].str : "";
+
+		if ((defs[i].flags & SECRET) && *v)
+			v = "********";
+		fprintf(out, "%s=%s\n", defs[i].name, v);
+	}
+}
+
+void vh_cfg_help(FILE *out, unsigned program)
+{
+	int i;
+
+	fprintf(out, "Configuration (environment, or KEY=value lines in $VIBEHOST_CONFIG):\n");
+	for (i = 0; i < CFG__MAX; i++) {
+		const struct cfg_def *d = &defs[i];
+
+		fprintf(out, "  %-20s %s%s%s%s%s\n", d->name, d->help,
+			(d->required_by & program) ? " [required]" : "",
+			d->def && *d->def ? " (default: " : "", d->def && *d->def ? d->def : "",
+			d->def && *d->def ? ")" : "");
+	}
+}

@@ -1,0 +1,96 @@
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "pool.h"
+#include "serve.h"
+
+static volatile sig_atomic_t in_request;
+static volatile sig_atomic_t stop_requested;
+
+/* Between requests the process can die at once; during one it finishes the
+ * response first, so a restart never cuts an answer in half. */
+static void on_term(int sig)
+{
+	(void)sig;
+	if (!in_request)
+		_exit(0);
+	stop_requested = 1;
+}
+
+void vh_dispatch(const struct vh_route *routes, struct vh_req *req)
+{
+	const struct vh_route *route;
+	struct vh_err err;
+	enum vh_status st;
+
+	vh_err_clear(&err);
+	st = vh_route(routes, req, &route, &err);
+	if (st == VH_OK)
+		st = vh_auth_check(req, route->auth, &err);
+	if (st == VH_OK)
+		st = route->handler(req, &err);
+	if (st != VH_OK) {
+		if (!err.code[0])
+			vh_fail(&err, st, NULL, "%s", vh_status_name(st));
+		vh_resp_error(req, &err);
+	} else if (!req->responded) {
+		vh_fail(&err, VH_INTERNAL, "internal_error", "the handler produced no response");
+		vh_resp_error(req, &err);
+	}
+}
+
+int vh_serve(const struct vh_serve_opts *opts)
+{
+	FCGX_Request fcgx;
+	struct vh_pool *pool = vh_pool_new();
+	struct vh_buf out = VH_BUF_INIT;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgx, 0, 0) != 0) {
+		vh_log(VH_LOG_ERROR, "FastCGI initialisation failed");
+		vh_pool_free(pool);
+		return 1;
+	}
+	while (!stop_requested) {
+		struct vh_req req;
+
+		if (FCGX_Accept_r(&fcgx) < 0)
+			break;
+		in_request = 1;
+		vh_req_init(&req, pool, fcgx.envp, opts->max_body);
+		req.fcgx = &fcgx;
+		req.ctx = opts->ctx;
+		vh_log_set_request_id(req.request_id);
+
+		vh_dispatch(opts->routes, &req);
+
+		vh_buf_clear(&out);
+		vh_resp_render(&req, &out);
+		FCGX_PutStr(out.data, (int)out.len, fcgx.out);
+		FCGX_Finish_r(&fcgx);
+		vh_log_request(req.method, req.path, req.status, vh_now_us() - req.start_us);
+		vh_log_set_request_id(NULL);
+		vh_req_clear(&req);
+		vh_pool_reset(pool);
+		in_request = 0;
+	}
+	FCGX_Free(&fcgx, 1);
+	vh_buf_free(&out);
+	vh_pool_free(pool);
+	return 0;
+}
