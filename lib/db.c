@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -24,6 +25,7 @@ struct vh_db {
 	struct stmt_slot *stmts;
 	size_t nstmts, capstmts;
 	bool in_tx;
+	time_t last_used;
 	unsigned long connects;
 	char dup_key[65];
 };
@@ -138,6 +140,22 @@ static enum vh_status unavailable(struct vh_err *err)
 {
 	return vh_fail(err, VH_UNAVAILABLE, "db_unavailable",
 		       "the database is unavailable; retry shortly");
+}
+
+/* How long a connection may sit idle before a statement that cannot be
+ * retried pings it first.  After a database restart every process holds a
+ * dead connection; an idempotent statement finds out and retries, but an
+ * INSERT cannot know whether the server ran it, so it must not be the one
+ * to find out.  The ping costs one round trip, only after idle periods. */
+#define IDLE_PING_SECONDS 1
+
+static void ping_if_idle(struct vh_db *db)
+{
+	if (db->conn && !db->in_tx && time(NULL) - db->last_used >= IDLE_PING_SECONDS &&
+	    mysql_ping(db->conn) != 0) {
+		vh_log(VH_LOG_WARN, "database connection was lost while idle; reconnecting");
+		drop_connection(db);
+	}
 }
 
 enum vh_status vh_db_ensure(struct vh_db *db, struct vh_err *err)
@@ -376,12 +394,15 @@ enum vh_status vh_db_exec(struct vh_db *db, struct vh_pool *pool, const char *sq
 	if (!out)
 		out = &scratch;
 	memset(out, 0, sizeof(*out));
+	if (!(flags & VH_DB_IDEMPOTENT))
+		ping_if_idle(db);
 	for (tries = 0;; tries++) {
 		enum vh_status st = vh_db_ensure(db, err);
 
 		if (st != VH_OK)
 			return st;
 		code = attempt(db, pool, sql, params, nparams, out);
+		db->last_used = time(NULL);
 		if (code == 0)
 			return VH_OK;
 		if (!is_conn_error(code))

@@ -33,7 +33,11 @@ void vh_dispatch(const struct vh_route *routes, struct vh_req *req)
 	enum vh_status st;
 
 	vh_err_clear(&err);
-	st = vh_route(routes, req, &route, &err);
+	/* Everything under /admin/ needs the admin key before routing, so a
+	 * caller without it cannot even learn which admin routes exist. */
+	st = strncmp(req->path, "/admin/", 7) == 0 ? vh_auth_check(req, VH_AUTH_ADMIN, &err) : VH_OK;
+	if (st == VH_OK)
+		st = vh_route(routes, req, &route, &err);
 	if (st == VH_OK)
 		st = vh_auth_check(req, route->auth, &err);
 	if (st == VH_OK)
@@ -82,9 +86,11 @@ int vh_serve(const struct vh_serve_opts *opts)
 		vh_buf_clear(&out);
 		vh_resp_render(&req, &out);
 		FCGX_PutStr(out.data, (int)out.len, fcgx.out);
-		FCGX_Finish_r(&fcgx);
+		/* Log before FCGX_Finish_r: it frees the parameters that
+		 * req.method and req.path point into. */
 		vh_log_request(req.method, req.path, req.status, vh_now_us() - req.start_us);
 		vh_log_set_request_id(NULL);
+		FCGX_Finish_r(&fcgx);
 		vh_req_clear(&req);
 		vh_pool_reset(pool);
 		in_request = 0;

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+/* Weak so that a test and its harness (two files) share one counter. */
+__attribute__((weak)) int tap_n, tap_failed;
 
 static inline int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int tap_ok(int cond, const char *fmt, ...)
