@@ -203,7 +203,8 @@ static bool is_json_type(const char *ct)
 	return *p == '\0';
 }
 
-enum vh_status vh_req_json(struct vh_req *req, json_object **out, struct vh_err *err)
+enum vh_status vh_req_body(struct vh_req *req, const char **out, size_t *out_len,
+			  struct vh_err *err)
 {
 	const char *cl = vh_req_env(req, "CONTENT_LENGTH");
 	char *end = NULL;
@@ -212,20 +213,16 @@ enum vh_status vh_req_json(struct vh_req *req, json_object **out, struct vh_err 
 	size_t got = 0;
 
 	*out = NULL;
+	*out_len = 0;
 	if (cl && *cl) {
 		errno = 0;
 		len = strtoull(cl, &end, 10);
 		if (errno || *end || cl[0] == '-')
 			return vh_fail(err, VH_BADREQUEST, "bad_request", "Content-Length is not a number");
 	}
-	/* Size first: a client sending a megabyte of the wrong type learns the
-	 * limit, and we never read what we are going to refuse. */
 	if (len > req->max_body)
 		return vh_fail(err, VH_TOOLARGE, "payload_too_large",
 			       "request body is %llu bytes; the limit is %zu", len, req->max_body);
-	if (!is_json_type(vh_req_env(req, "CONTENT_TYPE")))
-		return vh_fail(err, VH_MEDIATYPE, "unsupported_media_type",
-			       "Content-Type must be application/json");
 	body = vh_palloc(req->pool, (size_t)len + 1);
 	if (req->fcgx) {
 		while (got < len) {
@@ -249,7 +246,31 @@ enum vh_status vh_req_json(struct vh_req *req, json_object **out, struct vh_err 
 		return vh_fail(err, VH_BADREQUEST, "bad_request",
 			       "request body ended after %zu of %llu bytes", got, len);
 	body[len] = '\0';
-	return vh_json_parse_object(req->pool, body, (size_t)len, out, err);
+	*out = body;
+	*out_len = (size_t)len;
+	return VH_OK;
+}
+
+enum vh_status vh_req_json(struct vh_req *req, json_object **out, struct vh_err *err)
+{
+	const char *cl = vh_req_env(req, "CONTENT_LENGTH");
+	const char *body;
+	size_t len;
+	enum vh_status st;
+
+	*out = NULL;
+	/* Size first: a client sending a megabyte of the wrong type learns the
+	 * limit, and we never read what we are going to refuse. */
+	if (cl && *cl && strtoull(cl, NULL, 10) > req->max_body)
+		return vh_fail(err, VH_TOOLARGE, "payload_too_large",
+			       "request body is %s bytes; the limit is %zu", cl, req->max_body);
+	if (!is_json_type(vh_req_env(req, "CONTENT_TYPE")))
+		return vh_fail(err, VH_MEDIATYPE, "unsupported_media_type",
+			       "Content-Type must be application/json");
+	st = vh_req_body(req, &body, &len, err);
+	if (st != VH_OK)
+		return st;
+	return vh_json_parse_object(req->pool, body, len, out, err);
 }
 
 void vh_resp_header(struct vh_req *req, const char *name, const char *value)
@@ -274,6 +295,22 @@ void vh_resp_json(struct vh_req *req, int status, json_object *body)
 	memcpy(req->resp_body, s, len + 1);
 	req->resp_len = len;
 	req->status = status;
+	req->resp_raw = false;
+	req->responded = true;
+}
+
+void vh_resp_raw(struct vh_req *req, int status, const char *reason, const char *content_type,
+		 const char *body, size_t len)
+{
+	free(req->resp_body);
+	req->resp_body = vh_xmalloc(len + 1);
+	memcpy(req->resp_body, body ? body : "", len);
+	req->resp_body[len] = '\0';
+	req->resp_len = len;
+	req->status = status;
+	req->resp_reason = reason ? vh_pstrdup(req->pool, reason) : NULL;
+	req->resp_type = content_type ? vh_pstrdup(req->pool, content_type) : NULL;
+	req->resp_raw = true;
 	req->responded = true;
 }
 
@@ -287,15 +324,19 @@ void vh_resp_error(struct vh_req *req, const struct vh_err *err)
 
 void vh_resp_render(const struct vh_req *req, struct vh_buf *out)
 {
-	vh_buf_printf(out, "Status: %d %s\r\n", req->status, vh_status_reason(req->status));
+	const char *reason = req->resp_reason ? req->resp_reason : vh_status_reason(req->status);
+
+	vh_buf_printf(out, "Status: %d %s\r\n", req->status, reason);
 	if (req->resp_body)
-		vh_buf_adds(out, "Content-Type: application/json\r\n");
+		vh_buf_printf(out, "Content-Type: %s\r\n",
+			      req->resp_type ? req->resp_type : "application/json");
 	vh_buf_adds(out, "Cache-Control: no-store\r\n");
 	if (req->resp_headers.len)
 		vh_buf_add(out, req->resp_headers.data, req->resp_headers.len);
 	vh_buf_adds(out, "\r\n");
 	if (req->resp_body && req->resp_len) {
 		vh_buf_add(out, req->resp_body, req->resp_len);
-		vh_buf_addc(out, '\n');
+		if (!req->resp_raw)
+			vh_buf_addc(out, '\n');
 	}
 }

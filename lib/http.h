@@ -39,6 +39,9 @@ struct vh_req {
 	struct vh_buf resp_headers;
 	char *resp_body;
 	size_t resp_len;
+	const char *resp_reason;  /* NULL: the standard phrase */
+	const char *resp_type;    /* NULL: application/json */
+	bool resp_raw;            /* body sent as given (no trailing newline) */
 	bool responded;
 
 	long long start_us;
@@ -60,6 +63,9 @@ const char *vh_req_param(const struct vh_req *req, const char *name);
 enum vh_status vh_req_query(struct vh_req *req, const char *name, const char **out,
 			    struct vh_err *err);
 
+/* Read the raw body (any content type), at most max_body bytes (413). */
+enum vh_status vh_req_body(struct vh_req *req, const char **body, size_t *len,
+			  struct vh_err *err);
 /* Read the body as a JSON object: 413 over max_body, 415 unless the
  * Content-Type is application/json (charset utf-8 allowed), 400 when it is
  * not one well-formed JSON object. */
@@ -69,6 +75,10 @@ enum vh_status vh_req_json(struct vh_req *req, json_object **out, struct vh_err 
 void vh_resp_header(struct vh_req *req, const char *name, const char *value);
 void vh_resp_json(struct vh_req *req, int status, json_object *body);
 void vh_resp_error(struct vh_req *req, const struct vh_err *err);
+/* Any body with its own status reason phrase and content type (the
+ * simulators answer as PVE does: "Status: 500 unable to find VM 104"). */
+void vh_resp_raw(struct vh_req *req, int status, const char *reason, const char *content_type,
+		 const char *body, size_t len);
 /* The full response (status line, headers, body) as FastCGI expects it. */
 void vh_resp_render(const struct vh_req *req, struct vh_buf *out);
 
