@@ -334,6 +334,7 @@ int main(int argc, char **argv)
 	}
 	vh_pool_free(pool);
 	vh_db_free(db);
+	vh_db_library_end();
 	vh_cfg_reset();
 	return rc;
 }

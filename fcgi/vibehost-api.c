@@ -45,6 +45,7 @@ int main(int argc, char **argv)
 	opts.ctx = &app;
 	rc = vh_serve(&opts);
 	vh_db_free(app.db);
+	vh_db_library_end();
 	vh_cfg_reset();
 	return rc;
 }

@@ -105,6 +105,11 @@ void vh_db_free(struct vh_db *db)
 	free(db);
 }
 
+void vh_db_library_end(void)
+{
+	mysql_library_end();
+}
+
 unsigned long vh_db_connects(const struct vh_db *db)
 {
 	return db->connects;

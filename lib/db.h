@@ -78,6 +78,8 @@ struct vh_db *vh_db_new(const struct vh_db_opts *opts);
 /* Options from the configuration table (cfg.h). */
 struct vh_db *vh_db_from_cfg(void);
 void vh_db_free(struct vh_db *db);
+/* Release the client library's global state (once, at program exit). */
+void vh_db_library_end(void);
 
 /* Make sure a connection is up (connects when needed). */
 enum vh_status vh_db_ensure(struct vh_db *db, struct vh_err *err);
