@@ -2,6 +2,7 @@
  * 404 for unknown paths. */
 #include "config.h"
 
+#include "db.h"
 #include "harness.h"
 
 int main(void)
@@ -28,7 +29,8 @@ int main(void)
 	t_request(&r, NULL, "GET", "/healthz/ready", NULL, NULL, NULL, 0);
 	t_status(&r, 200, "GET /healthz/ready with the database up");
 	is_str(t_str(&r, "status"), "ready", "ready");
-	is_str(t_str(&r, "schema_version"), "1", "schema version reported");
+	snprintf(want, sizeof(want), "%d", VH_SCHEMA_VERSION);
+	is_str(t_str(&r, "schema_version"), want, "schema version reported");
 	t_resp_free(&r);
 
 	t_request(&r, t_env("VH_HTTP_URL"), "GET", "/healthz?x=1", NULL, NULL, NULL, 0);
