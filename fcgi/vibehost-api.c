@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "catalog.h"
 #include "cfg.h"
 #include "cli.h"
 #include "db.h"
@@ -17,6 +18,17 @@ static const struct vh_route routes[] = {
 	{"POST", "/users", api_users_create, VH_AUTH_ADMIN},
 	{"GET", "/users", api_users_list, VH_AUTH_ADMIN},
 	{"GET", "/users/{id}", api_users_get, VH_AUTH_ADMIN},
+
+	{"POST", "/admin/plans", api_resource_create, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"GET", "/admin/plans", api_resource_list, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"GET", "/admin/plans/{name}", api_resource_get, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"PUT", "/admin/plans/{name}", api_resource_update, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"DELETE", "/admin/plans/{name}", api_resource_delete, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"POST", "/admin/upgrades", api_resource_create, VH_AUTH_ADMIN, &vh_upgrades_resource},
+	{"GET", "/admin/upgrades", api_resource_list, VH_AUTH_ADMIN, &vh_upgrades_resource},
+	{"GET", "/admin/upgrades/{name}", api_resource_get, VH_AUTH_ADMIN, &vh_upgrades_resource},
+	{"PUT", "/admin/upgrades/{name}", api_resource_update, VH_AUTH_ADMIN, &vh_upgrades_resource},
+	{"DELETE", "/admin/upgrades/{name}", api_resource_delete, VH_AUTH_ADMIN, &vh_upgrades_resource},
 	{NULL, NULL, NULL, VH_AUTH_NONE},
 };
 

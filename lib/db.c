@@ -426,8 +426,13 @@ enum vh_status vh_db_exec(struct vh_db *db, struct vh_pool *pool, const char *sq
 	case ER_LOCK_WAIT_TIMEOUT:
 		return vh_fail(err, VH_TRANSIENT, "db_busy", "the database is busy; retry shortly");
 	case ER_NO_REFERENCED_ROW_2:
+		return vh_fail(err, VH_INVALID, "unknown_reference",
+			       "a value refers to a record that does not exist");
 	case ER_ROW_IS_REFERENCED_2:
-		return vh_fail(err, VH_CONFLICT, "referenced", "the record is referenced by another record");
+		return vh_fail(err, VH_CONFLICT, "in_use", "the record is referenced by other records");
+	case ER_CONSTRAINT_FAILED:
+		return vh_fail(err, VH_INVALID, "constraint_failed",
+			       "the values break a rule of the data model");
 	default:
 		vh_log(VH_LOG_ERROR, "statement failed with MySQL error %u", code);
 		return vh_fail(err, VH_INTERNAL, "db_error", "a database error occurred");

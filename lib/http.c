@@ -327,7 +327,7 @@ void vh_resp_render(const struct vh_req *req, struct vh_buf *out)
 	const char *reason = req->resp_reason ? req->resp_reason : vh_status_reason(req->status);
 
 	vh_buf_printf(out, "Status: %d %s\r\n", req->status, reason);
-	if (req->resp_body)
+	if (req->resp_body && (req->resp_len || !req->resp_raw))
 		vh_buf_printf(out, "Content-Type: %s\r\n",
 			      req->resp_type ? req->resp_type : "application/json");
 	vh_buf_adds(out, "Cache-Control: no-store\r\n");

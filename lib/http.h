@@ -46,6 +46,7 @@ struct vh_req {
 
 	long long start_us;
 	void *ctx;               /* the program's per-process context */
+	const void *route_arg;   /* the matched route's arg */
 };
 
 /* Fill req from FastCGI parameters (envp NULL-terminated KEY=value). */

@@ -23,6 +23,7 @@ struct vh_route {
 	const char *pattern;
 	vh_handler handler;
 	enum vh_auth auth;
+	const void *arg;   /* handed to the handler as req->route_arg (e.g. a resource table) */
 };
 
 /* Find the route for req (method and path); fills req's path parameters.

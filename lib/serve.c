@@ -40,8 +40,10 @@ void vh_dispatch(const struct vh_route *routes, struct vh_req *req)
 		st = vh_route(routes, req, &route, &err);
 	if (st == VH_OK)
 		st = vh_auth_check(req, route->auth, &err);
-	if (st == VH_OK)
+	if (st == VH_OK) {
+		req->route_arg = route->arg;
 		st = route->handler(req, &err);
+	}
 	if (st != VH_OK) {
 		if (!err.code[0])
 			vh_fail(&err, st, NULL, "%s", vh_status_name(st));

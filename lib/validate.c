@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pool.h"
@@ -50,6 +51,7 @@ static const char *type_name(enum vh_ftype t)
 	case VH_F_STRING: return "a string";
 	case VH_F_INT: return "an integer";
 	case VH_F_BOOL: return "a boolean";
+	case VH_F_DECIMAL: return "a decimal number";
 	}
 	return "a value";
 }
@@ -115,6 +117,28 @@ enum vh_status vh_validate(struct vh_pool *pool, json_object *body, const struct
 			}
 			oi->set = true;
 			oi->v = n;
+			break;
+		}
+		case VH_F_DECIMAL: {
+			const char *text, *norm;
+
+			if (json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int) ||
+			    json_object_is_type(v, json_type_double)) {
+				text = json_object_is_type(v, json_type_string)
+					       ? json_object_get_string(v)
+					       : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+			} else {
+				vh_err_field(err, d->name, "expected %s", type_name(d->type));
+				continue;
+			}
+			msg = vh_norm_decimal(pool, text, &norm);
+			if (!msg && (atoll(norm) < d->min || atoll(norm) > d->max))
+				msg = "is out of range";
+			if (msg) {
+				vh_err_field(err, d->name, "%s", msg);
+				continue;
+			}
+			*(const char **)(void *)slot = norm;
 			break;
 		}
 		case VH_F_BOOL: {
@@ -268,6 +292,61 @@ const char *vh_norm_token(struct vh_pool *pool, const char *in, const char **out
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return "must be printable ASCII without spaces";
 	*out = in;
+	return NULL;
+}
+
+const char *vh_norm_slug(struct vh_pool *pool, const char *in, const char **out)
+{
+	const char *p;
+
+	(void)pool;
+	if (!isalnum((unsigned char)in[0]) || isupper((unsigned char)in[0]))
+		return "must start with a lower-case letter or a digit";
+	for (p = in; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p)))
+			return "may contain only a-z, 0-9, '.', '_' and '-'";
+	*out = in;
+	return NULL;
+}
+
+const char *vh_norm_decimal(struct vh_pool *pool, const char *in, const char **out)
+{
+	const char *p = in, *dot;
+	size_t ilen, flen;
+	char *o;
+
+	if (*p == '-')
+		return "must not be negative";
+	ilen = strspn(p, "0123456789");
+	if (ilen == 0 || ilen > 12)
+		return "must be a decimal number with at most 12 integer digits";
+	dot = p + ilen;
+	flen = 0;
+	if (*dot == '.') {
+		flen = strspn(dot + 1, "0123456789");
+		if (flen == 0)
+			return "must have digits after the decimal point";
+		/* json-c may print 12.5 as 12.5 or 12.50: drop trailing zeros first. */
+		while (flen > 2 && dot[flen] == '0')
+			flen--;
+		if (flen > 2)
+			return "must have at most two decimal places";
+		if (dot[1 + strspn(dot + 1, "0123456789")] != '\0')
+			return "must be a plain decimal number";
+	} else if (*dot != '\0') {
+		return "must be a plain decimal number";
+	}
+	while (ilen > 1 && *p == '0') {
+		p++;
+		ilen--;
+	}
+	o = vh_palloc(pool, ilen + 4);
+	memcpy(o, p, ilen);
+	o[ilen] = '.';
+	o[ilen + 1] = flen >= 1 ? dot[1] : '0';
+	o[ilen + 2] = flen >= 2 ? dot[2] : '0';
+	o[ilen + 3] = '\0';
+	*out = o;
 	return NULL;
 }
 

@@ -15,7 +15,10 @@
 
 struct vh_pool;
 
-enum vh_ftype { VH_F_STRING, VH_F_INT, VH_F_BOOL };
+/* VH_F_DECIMAL: money.  A JSON number or a numeric string with at most two
+ * decimals, stored as a normalised string ("9900.00") so no float ever
+ * touches a price; bounds apply to the integer part. */
+enum vh_ftype { VH_F_STRING, VH_F_INT, VH_F_BOOL, VH_F_DECIMAL };
 
 struct vh_opt_int {
 	bool set;
@@ -53,6 +56,11 @@ enum vh_status vh_validate(struct vh_pool *pool, json_object *body, const struct
 const char *vh_norm_email(struct vh_pool *pool, const char *in, const char **out);
 const char *vh_norm_phone_kr(struct vh_pool *pool, const char *in, const char **out);
 const char *vh_norm_token(struct vh_pool *pool, const char *in, const char **out);
+/* Names that appear in URLs: a-z, 0-9, '.', '_', '-', starting with a
+ * letter or digit. */
+const char *vh_norm_slug(struct vh_pool *pool, const char *in, const char **out);
+/* Parse a decimal (see VH_F_DECIMAL) into "123.45"; NULL when good. */
+const char *vh_norm_decimal(struct vh_pool *pool, const char *in, const char **out);
 
 bool vh_is_uuid(const char *s);
 /* Count UTF-8 code points (input already UTF-8 checked). */
