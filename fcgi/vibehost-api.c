@@ -2,7 +2,9 @@
  * multiwatch).  main() and the route table only; handlers live in lib/. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "auth.h"
@@ -10,13 +12,16 @@
 #include "cfg.h"
 #include "cli.h"
 #include "db.h"
+#include "jwtauth.h"
+#include "secret.h"
 #include "serve.h"
 
 static const struct vh_route routes[] = {
 	{"GET", "/healthz", api_healthz, VH_AUTH_NONE},
 	{"GET", "/healthz/ready", api_healthz_ready, VH_AUTH_NONE},
-	{"POST", "/users", api_users_create, VH_AUTH_ADMIN},
+	{"POST", "/users", api_users_create, VH_AUTH_REGISTER},
 	{"GET", "/users", api_users_list, VH_AUTH_ADMIN},
+	{"GET", "/users/me", api_users_me, VH_AUTH_USER},
 	{"GET", "/users/{id}", api_users_get, VH_AUTH_ADMIN},
 
 	{"POST", "/admin/plans", api_resource_create, VH_AUTH_ADMIN, &vh_plans_resource},
@@ -32,24 +37,53 @@ static const struct vh_route routes[] = {
 	{NULL, NULL, NULL, VH_AUTH_NONE},
 };
 
-static const struct vh_cli cli = {
+static struct vh_cli cli = {
 	.program = "vibehost-api",
 	.program_mask = VH_PROG_API,
 	.summary = "The vibehost JSON API as a FastCGI application.  It expects its listening\n"
 		   "socket on file descriptor 0, as spawn-fcgi provides it, e.g.\n"
 		   "  spawn-fcgi -n -s /run/vibehost/api.sock -- /usr/bin/multiwatch -f 4 -- vibehost-api\n"
 		   "Logs are JSON lines on standard error.",
-	.extra = NULL,
 };
+
+/* --routes: the route table as "METHOD PATTERN AUTH" lines, so tests can
+ * walk every route (the auth matrix) without a hand-kept list. */
+static void print_routes(void)
+{
+	const struct vh_route *r;
+
+	for (r = routes; r->pattern; r++)
+		printf("%s %s %s\n", r->method, r->pattern, vh_auth_name(r->auth));
+}
 
 int main(int argc, char **argv)
 {
+	const char *list_routes = NULL;
+	const struct vh_cli_opt extra[] = {
+		{"--routes", false, "print the route table (METHOD PATTERN AUTH) and exit", &list_routes},
+		{NULL, false, NULL, NULL},
+	};
 	struct vh_app app;
 	struct vh_serve_opts opts;
-	int rc = vh_cli_start(&cli, argc, argv);
+	struct vh_err err;
+	int rc;
 
+	/* The route table needs no configuration. */
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0) {
+		print_routes();
+		return 0;
+	}
+	cli.extra = extra;
+	rc = vh_cli_start(&cli, argc, argv);
 	if (rc >= 0)
 		return rc;
+	vh_err_clear(&err);
+	if (vh_secret_init(vh_cfg_str(CFG_SECRET_KEY), vh_cfg_str(CFG_SECRET_KEY_OLD), &err) != VH_OK ||
+	    vh_jwt_init_from_cfg(&err) != VH_OK) {
+		fprintf(stderr, "vibehost-api: invalid configuration:\n%s\n", err.detail);
+		vh_cfg_reset();
+		return 1;
+	}
 	vh_auth_init(vh_cfg_str(CFG_ADMIN_API_KEY));
 	app.db = vh_db_from_cfg();
 	opts.routes = routes;
@@ -58,6 +92,9 @@ int main(int argc, char **argv)
 	rc = vh_serve(&opts);
 	vh_db_free(app.db);
 	vh_db_library_end();
+	vh_auth_cleanup();
+	vh_jwt_reset();
+	vh_secret_reset();
 	vh_cfg_reset();
 	return rc;
 }

@@ -54,6 +54,18 @@ enum vh_status api_users_create(struct vh_req *req, struct vh_err *err)
 	st = vh_validate(req->pool, body, vh_user_create_fields, &in, err);
 	if (st != VH_OK)
 		return st;
+	/* Self-registration: a verified JWT whose subject has no user yet
+	 * registers that subject as the user's external_auth_id. */
+	if (req->who.role == VH_ROLE_USER)
+		return vh_fail(err, VH_CONFLICT, "already_registered",
+			       "the caller is already a registered user (GET /users/me)");
+	if (req->who.role != VH_ROLE_ADMIN) {
+		if (in.external_auth_id && strcmp(in.external_auth_id, req->who.subject) != 0) {
+			vh_err_field(err, "external_auth_id", "must be the token's subject or absent");
+			return vh_err_fields_done(err);
+		}
+		in.external_auth_id = req->who.subject;
+	}
 	st = vh_users_create(VH_APP(req)->db, req->pool, &in, &u, err);
 	if (st != VH_OK)
 		return st;
@@ -85,6 +97,18 @@ enum vh_status api_users_list(struct vh_req *req, struct vh_err *err)
 	json_object_object_add(o, "items", items);
 	vh_json_add_str(o, "next_cursor", more ? users[n - 1].id : NULL);
 	vh_resp_json(req, 200, o);
+	return VH_OK;
+}
+
+enum vh_status api_users_me(struct vh_req *req, struct vh_err *err)
+{
+	struct vh_user u;
+	enum vh_status st;
+
+	st = vh_users_get(VH_APP(req)->db, req->pool, req->who.user_id, &u, err);
+	if (st != VH_OK)
+		return st;
+	vh_resp_json(req, 200, vh_json_own(req->pool, vh_user_json(&u)));
 	return VH_OK;
 }
 

@@ -18,6 +18,16 @@ struct FCGX_Request;
 
 #define VH_MAX_PARAMS 8
 
+/* Who is calling, as auth.c established it. */
+enum vh_role { VH_ROLE_ANON, VH_ROLE_USER, VH_ROLE_ADMIN };
+
+struct vh_identity {
+	enum vh_role role;
+	const char *user_id;     /* VH_ROLE_USER: users.id */
+	const char *subject;     /* a verified JWT subject with no user yet (self-registration) */
+	bool as_admin;           /* a user role reached with the admin key + X-Impersonate-User */
+};
+
 struct vh_req {
 	/* Input, valid for the request. */
 	const char *method;
@@ -28,6 +38,8 @@ struct vh_req {
 	struct FCGX_Request *fcgx;   /* NULL in unit tests */
 	char **envp;             /* the FastCGI parameters */
 	size_t max_body;
+
+	struct vh_identity who;
 
 	/* Filled by the router. */
 	int nparams;

@@ -107,10 +107,11 @@ void vh_log(enum vh_log_level level, const char *fmt, ...)
 	emit(level, msg, NULL, 0);
 }
 
-void vh_log_request(const char *method, const char *path, int status, long long duration_us)
+void vh_log_request(const char *method, const char *path, int status, long long duration_us,
+		    const char *actor)
 {
 	char st[16], dur[24];
-	const char *kv[8];
+	const char *kv[10];
 
 	snprintf(st, sizeof(st), "%d", status);
 	snprintf(dur, sizeof(dur), "%lld", duration_us);
@@ -122,5 +123,7 @@ void vh_log_request(const char *method, const char *path, int status, long long 
 	kv[5] = st;
 	kv[6] = "duration_us";
 	kv[7] = dur;
-	emit(status >= 500 ? VH_LOG_ERROR : VH_LOG_INFO, "request", kv, 8);
+	kv[8] = "actor";
+	kv[9] = actor;
+	emit(status >= 500 ? VH_LOG_ERROR : VH_LOG_INFO, "request", kv, actor ? 10 : 8);
 }

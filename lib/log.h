@@ -18,7 +18,8 @@ void vh_log_set_request_id(const char *request_id);
 void vh_log(enum vh_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The access line of one FastCGI request. */
-void vh_log_request(const char *method, const char *path, int status, long long duration_us);
+void vh_log_request(const char *method, const char *path, int status, long long duration_us,
+		    const char *actor);
 
 /* Exposed for the unit tests: render a line into buf (no trailing newline
  * added by callers; the function adds it). */

@@ -11,10 +11,17 @@
 
 struct vh_req;
 
+/* Who may call a route.  Failing to say who you are is 401; being someone
+ * the route is not for is 403. */
 enum vh_auth {
-	VH_AUTH_NONE,   /* open: health checks, simulators */
-	VH_AUTH_ADMIN,  /* X-Admin-Key */
+	VH_AUTH_NONE,     /* open: health checks, simulators */
+	VH_AUTH_ADMIN,    /* X-Admin-Key (without impersonation) */
+	VH_AUTH_USER,     /* a user: JWT, upstream auth, or admin key + X-Impersonate-User */
+	VH_AUTH_ANY,      /* a user or the admin */
+	VH_AUTH_REGISTER, /* the admin, or a valid JWT whose subject has no user yet */
 };
+
+const char *vh_auth_name(enum vh_auth auth);
 
 typedef enum vh_status (*vh_handler)(struct vh_req *req, struct vh_err *err);
 

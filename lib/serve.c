@@ -90,7 +90,8 @@ int vh_serve(const struct vh_serve_opts *opts)
 		FCGX_PutStr(out.data, (int)out.len, fcgx.out);
 		/* Log before FCGX_Finish_r: it frees the parameters that
 		 * req.method and req.path point into. */
-		vh_log_request(req.method, req.path, req.status, vh_now_us() - req.start_us);
+		vh_log_request(req.method, req.path, req.status, vh_now_us() - req.start_us,
+			       req.who.role != VH_ROLE_ANON ? vh_auth_actor(&req) : NULL);
 		vh_log_set_request_id(NULL);
 		FCGX_Finish_r(&fcgx);
 		vh_req_clear(&req);

@@ -27,6 +27,7 @@ const struct vh_fdef vh_user_create_fields[] = {
 static const char sql_insert[] =
 	"INSERT INTO users (id, email, phone_number, external_auth_id) VALUES (?, ?, ?, ?)";
 static const char sql_get[] = "SELECT " USER_COLS " FROM users WHERE id = ?";
+static const char sql_by_external[] = "SELECT " USER_COLS " FROM users WHERE external_auth_id = ?";
 static const char sql_list[] = "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?";
 
 static void row_to_user(const struct vh_rows *r, size_t row, struct vh_user *u)
@@ -111,6 +112,23 @@ enum vh_status vh_users_list(struct vh_db *db, struct vh_pool *pool, const char 
 	for (i = 0; i < *n; i++)
 		row_to_user(&r, i, &(*out)[i]);
 	return VH_OK;
+}
+
+enum vh_status vh_users_by_subject(struct vh_db *db, struct vh_pool *pool, const char *subject,
+				   struct vh_user *out, struct vh_err *err)
+{
+	struct vh_rows r;
+	struct vh_param p[1] = {VH_PSTR(subject)};
+	enum vh_status st;
+
+	st = vh_db_exec(db, pool, sql_by_external, p, 1, VH_DB_IDEMPOTENT, &r, err);
+	if (st != VH_OK)
+		return st;
+	if (r.nrows == 1) {
+		row_to_user(&r, 0, out);
+		return VH_OK;
+	}
+	return vh_users_get(db, pool, subject, out, err);
 }
 
 json_object *vh_user_json(const struct vh_user *u)

@@ -41,6 +41,11 @@ enum vh_status vh_users_list(struct vh_db *db, struct vh_pool *pool, const char 
 			     long long limit, struct vh_user **out, size_t *n, int *more,
 			     struct vh_err *err);
 
+/* The user a token subject names: users.external_auth_id, else users.id.
+ * VH_NOTFOUND when nobody. */
+enum vh_status vh_users_by_subject(struct vh_db *db, struct vh_pool *pool, const char *subject,
+				   struct vh_user *out, struct vh_err *err);
+
 json_object *vh_user_json(const struct vh_user *u);
 
 #endif

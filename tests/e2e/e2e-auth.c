@@ -41,7 +41,7 @@ int main(void)
 	is_str(t_header(&r, "Cache-Control"), "no-store", "answered by the application");
 	t_resp_free(&r);
 	/* ... and the right key reaches the router (no admin routes yet). */
-	get(&r, "/admin/plans", good);
+	get(&r, "/admin/no-such-thing", good);
 	t_error(&r, 404, "not_found", "/admin/ with the right key reaches the router");
 	t_resp_free(&r);
 
@@ -68,7 +68,7 @@ int main(void)
 		t_error(&r, 401, "invalid_admin_key", "POST /users with a wrong key");
 		t_resp_free(&r);
 		t_request(&r, NULL, "POST", "/users", NULL, "application/json", body, strlen(body));
-		t_error(&r, 401, "admin_key_required", "POST /users without a key");
+		t_error(&r, 401, "authentication_required", "POST /users without credentials");
 		t_resp_free(&r);
 	}
 	/* Authorisation comes before reading the body: a stranger's bad JSON

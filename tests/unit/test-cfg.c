@@ -58,10 +58,12 @@ int main(void)
 	close(fd);
 	unsetenv("VIBEHOST_CONFIG");
 	unsetenv("ADMIN_API_KEY");
+	unsetenv("VIBEHOST_SECRET_KEY");
 	unsetenv("DB_PORT");
 	unsetenv("DB_NAME");
 
-	write_file(path, "# test\nADMIN_API_KEY=0123456789abcdef0123\nDB_PORT=3307\nDB_NAME=fromfile\n");
+	write_file(path, "# test\nADMIN_API_KEY=0123456789abcdef0123\nDB_PORT=3307\nDB_NAME=fromfile\n"
+		   "VIBEHOST_SECRET_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
 	vh_err_clear(&err);
 	setenv("DB_NAME", "fromenv", 1);
 	is_int(vh_cfg_load(VH_PROG_API, path, &err), VH_OK, "valid file loads");
