@@ -12,6 +12,7 @@
 #include "cfg.h"
 #include "cli.h"
 #include "db.h"
+#include "hosts.h"
 #include "jwtauth.h"
 #include "secret.h"
 #include "serve.h"
@@ -29,6 +30,11 @@ static const struct vh_route routes[] = {
 	{"GET", "/admin/plans/{name}", api_resource_get, VH_AUTH_ADMIN, &vh_plans_resource},
 	{"PUT", "/admin/plans/{name}", api_resource_update, VH_AUTH_ADMIN, &vh_plans_resource},
 	{"DELETE", "/admin/plans/{name}", api_resource_delete, VH_AUTH_ADMIN, &vh_plans_resource},
+	{"POST", "/admin/proxmox/hosts", api_hosts_create, VH_AUTH_ADMIN},
+	{"GET", "/admin/proxmox/hosts", api_hosts_list, VH_AUTH_ADMIN},
+	{"GET", "/admin/proxmox/hosts/{id}", api_hosts_get, VH_AUTH_ADMIN},
+	{"PUT", "/admin/proxmox/hosts/{id}", api_hosts_update, VH_AUTH_ADMIN},
+	{"DELETE", "/admin/proxmox/hosts/{id}", api_hosts_delete, VH_AUTH_ADMIN},
 	{"POST", "/admin/upgrades", api_resource_create, VH_AUTH_ADMIN, &vh_upgrades_resource},
 	{"GET", "/admin/upgrades", api_resource_list, VH_AUTH_ADMIN, &vh_upgrades_resource},
 	{"GET", "/admin/upgrades/{name}", api_resource_get, VH_AUTH_ADMIN, &vh_upgrades_resource},

@@ -12,7 +12,7 @@ DIR=$BUILD/bench-var
 SECS=${VH_BENCH_SECONDS:-10}
 CONNS=${VH_BENCH_CONNECTIONS:-32}
 export VH_SRCDIR=$SRC VH_BUILDDIR=$BUILD
-export VH_PORT_HTTP=28440 VH_PORT_HTTPS=28443 VH_PORT_CEIL=28444
+export VH_PORT_HTTP=28440 VH_PORT_HTTPS=28443 VH_PORT_CEIL=28444 VH_PORT_AUTHUP=28448
 # Rate limits are sized for production; lift them so the figures show
 # the software, not the limiter.
 export VH_RATE=1000000 VH_BURST=1000000
