@@ -25,8 +25,10 @@
 #include "cfg.h"
 #include "cli.h"
 #include "db.h"
+#include "hosts.h"
 #include "log.h"
 #include "pool.h"
+#include "secret.h"
 
 static const char sql_ledger[] =
 	"CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -277,12 +279,35 @@ out:
 	return rc;
 }
 
+/* Key rotation: with the new key in VIBEHOST_SECRET_KEY and the old one in
+ * VIBEHOST_SECRET_KEY_OLD, every secret sealed under another key is
+ * resealed in one transaction; afterwards the old key can be dropped. */
+static int rotate_secrets(struct vh_db *db, struct vh_pool *pool)
+{
+	struct vh_err err;
+	int count = 0;
+
+	vh_err_clear(&err);
+	if (vh_secret_init(vh_cfg_str(CFG_SECRET_KEY), vh_cfg_str(CFG_SECRET_KEY_OLD), &err) != VH_OK ||
+	    vh_hosts_rotate_secrets(db, pool, &count, &err) != VH_OK) {
+		fprintf(stderr, "vibehost-migrate: rotating secrets failed: %s\n", err.detail);
+		vh_secret_reset();
+		return 1;
+	}
+	printf("resealed %d secret(s) under key %s\n", count, vh_secret_key_id());
+	vh_secret_reset();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *status = NULL;
+	const char *dir = NULL, *status = NULL, *rotate = NULL;
 	const struct vh_cli_opt extra[] = {
 		{"--dir", true, "directory of NNN_name.sql files (default: SQL_DIR)", &dir},
 		{"--status", false, "list pending migrations without applying them", &status},
+		{"--rotate-secrets", false,
+		 "after migrating, reseal stored secrets under VIBEHOST_SECRET_KEY (older keys "
+		 "in VIBEHOST_SECRET_KEY_OLD)", &rotate},
 		{NULL, false, NULL, NULL},
 	};
 	const struct vh_cli cli = {
@@ -330,6 +355,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else {
 		rc = run(db, pool, dir, status != NULL);
+		if (rc == 0 && rotate)
+			rc = rotate_secrets(db, pool);
 		vh_db_exec(db, pool, sql_unlock, NULL, 0, 0, NULL, &err);
 	}
 	vh_pool_free(pool);

@@ -36,6 +36,18 @@ int main(void)
 		return 1;
 	fclose(f);
 	snprintf(sfx, sizeof(sfx), "%08x", rnd);
+	/* stack-down.test greps every log for these. */
+	{
+		char path[4096];
+		FILE *sf;
+
+		snprintf(path, sizeof(path), "%s/test-secrets", getenv("VH_STACK_DIR"));
+		sf = fopen(path, "a");
+		if (sf) {
+			fprintf(sf, "%s\n%s\nNew-Secret-2\n", secret, token_secret);
+			fclose(sf);
+		}
+	}
 
 	/* --- hosts --- */
 	snprintf(body, sizeof(body),
