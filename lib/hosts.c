@@ -30,6 +30,7 @@ static const char sql_insert[] = "INSERT INTO proxmox_hosts (" HOST_COLS ") "
 static const char sql_get[] = HOST_SELECT " WHERE id = ?";
 static const char sql_list[] = HOST_SELECT " ORDER BY id";
 static const char sql_count[] = "SELECT COUNT(*) FROM proxmox_hosts";
+static const char sql_locations[] = "SELECT DISTINCT location FROM proxmox_hosts ORDER BY location";
 static const char sql_update[] =
 	"UPDATE proxmox_hosts SET api_url = ?, auth = ?, username = ?, realm = ?, token_id = ?, "
 	"secret_enc = ?, node = ?, location = ?, tls_fingerprint = ?, ca_cert = ? WHERE id = ?";
@@ -246,6 +247,23 @@ static enum vh_status fetch(struct vh_db *db, struct vh_pool *pool, const char *
 			return VH_OK;
 	}
 	return vh_fail(err, VH_NOTFOUND, "host_not_found", "no such Proxmox host");
+}
+
+enum vh_status vh_hosts_locations(struct vh_db *db, struct vh_pool *pool, json_object *out_array,
+				  struct vh_err *err)
+{
+	struct vh_rows r;
+	struct vh_host h;
+	enum vh_status st = vh_db_exec(db, pool, sql_locations, NULL, 0, VH_DB_IDEMPOTENT, &r, err);
+	size_t i;
+
+	if (st != VH_OK)
+		return st;
+	for (i = 0; i < r.nrows; i++)
+		json_object_array_add(out_array, json_object_new_string(vh_rows_get(&r, i, 0)));
+	if (r.nrows == 0 && env_host(pool, &h))
+		json_object_array_add(out_array, json_object_new_string(h.location));
+	return VH_OK;
 }
 
 enum vh_status vh_host_load(struct vh_db *db, struct vh_pool *pool, const char *id,

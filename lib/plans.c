@@ -23,6 +23,7 @@ static const char sql_insert[] = "INSERT INTO plans (" PLAN_COLS ") "
 				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_get[] = PLAN_SELECT " WHERE name = ?";
 static const char sql_list[] = PLAN_SELECT " ORDER BY name";
+static const char sql_for_sale[] = PLAN_SELECT " WHERE retired_at IS NULL ORDER BY price, name";
 static const char sql_update[] =
 	"UPDATE plans SET vcpu = ?, memory_mb = ?, disk_gb = ?, gpu_count = ?, clone_mode = ?, "
 	"price = ?, currency = ?, default_expire_days = ?, location = ?, proxmox_host_id = ?, "
@@ -114,6 +115,12 @@ static enum vh_status plan_check(struct vh_req *req, struct vh_value *v, struct 
 				     vh_rows_get(&r, 0, 0));
 	}
 	return vh_err_fields_done(err);
+}
+
+enum vh_status vh_plans_for_sale(struct vh_db *db, struct vh_pool *pool, struct vh_rows *out,
+				 struct vh_err *err)
+{
+	return vh_db_exec(db, pool, sql_for_sale, NULL, 0, VH_DB_IDEMPOTENT, out, err);
 }
 
 const struct vh_resource vh_plans_resource = {

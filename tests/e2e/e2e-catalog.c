@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jwt-helper.h"
 
 static char sfx[16];
 
@@ -178,6 +179,37 @@ int main(void)
 	t_admin(&r, "PUT", "/admin/plans/no-such-plan", "{\"vcpu\":4}");
 	t_error(&r, 404, "plan_not_found", "PUT an unknown plan");
 	t_resp_free(&r);
+
+	/* The customer's catalog: plans for sale and locations with a host,
+	 * never anything about reaching the hosts. */
+	{
+		char *bearer;
+		const char *h[2] = {NULL, NULL};
+		char uid[64] = "";
+
+		snprintf(body, sizeof(body), "{\"email\":\"%s\",\"phone_number\":\"01012345678\"}",
+			 t_unique_email("catalog"));
+		t_admin(&r, "POST", "/users", body);
+		if (t_str(&r, "id"))
+			snprintf(uid, sizeof(uid), "%s", t_str(&r, "id"));
+		t_resp_free(&r);
+		bearer = t_bearer(uid, 300, 0, NULL, NULL, JWT_ALG_HS256, NULL);
+		h[0] = bearer;
+		t_request(&r, NULL, "GET", "/servers/metadata/allowed", h, NULL, NULL, 0);
+		t_status(&r, 200, "a user reads /servers/metadata/allowed");
+		ok(strstr(r.body, p("\"name\":\"basic-%s\"")) != NULL, "the plan is for sale");
+		ok(strstr(r.body, p("\"loc-%s\"")) != NULL, "its location is listed");
+		ok(strstr(r.body, "\"upgrades\":[") && strstr(r.body, "\"os_templates\":["),
+		   "upgrades and OS templates are listed");
+		ok(!strstr(r.body, "api_url") && !strstr(r.body, "password") && !strstr(r.body, "token") &&
+		   !strstr(r.body, "secret") && !strstr(r.body, "retired_at"),
+		   "nothing about hosts' access or plan bookkeeping");
+		t_resp_free(&r);
+		t_request(&r, NULL, "GET", "/servers/metadata/allowed", NULL, NULL, NULL, 0);
+		t_error(&r, 401, "authentication_required", "anonymous callers get 401");
+		t_resp_free(&r);
+		free(bearer);
+	}
 
 	/* A host used by a plan cannot be deleted. */
 	t_admin(&r, "DELETE", p("/admin/proxmox/hosts/h-%s"), NULL);
