@@ -25,6 +25,7 @@ static const struct vh_route routes[] = {
 	{"GET", "/users/me", api_users_me, VH_AUTH_USER},
 	{"GET", "/users/{id}", api_users_get, VH_AUTH_ADMIN},
 	{"GET", "/servers/metadata/allowed", api_metadata_allowed, VH_AUTH_ANY},
+	{"GET", "/admin/notifications", api_notifications_list, VH_AUTH_ADMIN},
 
 	{"POST", "/admin/plans", api_resource_create, VH_AUTH_ADMIN, &vh_plans_resource},
 	{"GET", "/admin/plans", api_resource_list, VH_AUTH_ADMIN, &vh_plans_resource},

@@ -25,6 +25,8 @@ enum vh_status api_users_me(struct vh_req *req, struct vh_err *err);
 
 enum vh_status api_metadata_allowed(struct vh_req *req, struct vh_err *err);
 
+enum vh_status api_notifications_list(struct vh_req *req, struct vh_err *err);
+
 /* Shared by list routes: parse ?limit= (1..max, default def) and ?cursor=. */
 enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
 			       long long *limit, const char **cursor, struct vh_err *err);

@@ -111,8 +111,9 @@ static const struct cfg_def defs[CFG__MAX] = {
 					"first retry delay; doubles with each attempt"},
 	[CFG_SMS_RETRY_MAX_SECONDS] = {"SMS_RETRY_MAX_SECONDS", T_INT, "3600", 1, 604800, 0, 0,
 				       "longest retry delay"},
-	[CFG_SMS_CLAIM_TIMEOUT] = {"SMS_CLAIM_TIMEOUT", T_INT, "300", 30, 86400, 0, 0,
-				   "seconds after which a text claimed by a crashed deliverer is sent again"},
+	[CFG_SMS_CLAIM_TIMEOUT] = {"SMS_CLAIM_TIMEOUT", T_INT, "300", 5, 86400, 0, 0,
+				   "seconds after which a text claimed by a crashed deliverer is sent "
+				   "again (more than 3 x SOLAPI_TIMEOUT + 3)"},
 	[CFG_SMS_TEMPLATE_SERVER_READY] = {"SMS_TEMPLATE_SERVER_READY", T_STR, "", 0, 3000, 0, 0,
 					   "text of server_ready ({server_name} {plan} {date}; default Korean)"},
 	[CFG_SMS_TEMPLATE_EXPIRY_WARNING] = {"SMS_TEMPLATE_EXPIRY_WARNING", T_STR, "", 0, 3000, 0, 0,
