@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "db.h"
 #include "hosts.h"
+#include "ippool.h"
+#include "os_templates.h"
 #include "jwtauth.h"
 #include "secret.h"
 #include "serve.h"
@@ -37,6 +39,16 @@ static const struct vh_route routes[] = {
 	{"GET", "/admin/proxmox/hosts/{id}", api_hosts_get, VH_AUTH_ADMIN},
 	{"PUT", "/admin/proxmox/hosts/{id}", api_hosts_update, VH_AUTH_ADMIN},
 	{"DELETE", "/admin/proxmox/hosts/{id}", api_hosts_delete, VH_AUTH_ADMIN},
+	{"POST", "/admin/os-templates", api_os_templates_create, VH_AUTH_ADMIN},
+	{"GET", "/admin/os-templates", api_os_templates_list, VH_AUTH_ADMIN},
+	{"GET", "/admin/os-templates/{name}", api_os_templates_get, VH_AUTH_ADMIN},
+	{"PUT", "/admin/os-templates/{name}", api_os_templates_update, VH_AUTH_ADMIN},
+	{"DELETE", "/admin/os-templates/{name}", api_os_templates_delete, VH_AUTH_ADMIN},
+	{"POST", "/admin/ip-pools", api_ip_pools_create, VH_AUTH_ADMIN},
+	{"GET", "/admin/ip-pools", api_ip_pools_list, VH_AUTH_ADMIN},
+	{"GET", "/admin/ip-pools/{id}", api_ip_pools_get, VH_AUTH_ADMIN},
+	{"PUT", "/admin/ip-pools/{id}", api_ip_pools_update, VH_AUTH_ADMIN},
+	{"DELETE", "/admin/ip-pools/{id}", api_ip_pools_delete, VH_AUTH_ADMIN},
 	{"POST", "/admin/upgrades", api_resource_create, VH_AUTH_ADMIN, &vh_upgrades_resource},
 	{"GET", "/admin/upgrades", api_resource_list, VH_AUTH_ADMIN, &vh_upgrades_resource},
 	{"GET", "/admin/upgrades/{name}", api_resource_get, VH_AUTH_ADMIN, &vh_upgrades_resource},

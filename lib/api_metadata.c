@@ -12,6 +12,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "os_templates.h"
 #include "pool.h"
 #include "resource.h"
 
@@ -21,14 +22,6 @@ static const char *const plan_public[] = {
 	"proxmox_node", "template_vmid", "disk_storage", "clone_mode", "price", "currency",
 	"default_expire_days", "description",
 };
-
-/* OS templates offered on at least one host.  XXX: moves to the OS
- * template module's own list function when that module lands. */
-static const char sql_os_templates[] =
-	"SELECT t.name, t.os_type, t.default_user, t.description, "
-	"GROUP_CONCAT(DISTINCT h.location ORDER BY h.location SEPARATOR ',') "
-	"FROM os_templates t JOIN os_template_vmids v ON v.os_template = t.name "
-	"JOIN proxmox_hosts h ON h.id = v.proxmox_host_id GROUP BY t.name ORDER BY t.name";
 
 static json_object *public_plan(const struct vh_rows *r, size_t row)
 {
@@ -69,7 +62,7 @@ enum vh_status api_metadata_allowed(struct vh_req *req, struct vh_err *err)
 		json_object_array_add(upgrades, vh_resource_json(&vh_upgrades_resource, &r, i));
 	if ((st = vh_hosts_locations(db, req->pool, locations, err)) != VH_OK)
 		return st;
-	if ((st = vh_db_exec(db, req->pool, sql_os_templates, NULL, 0, VH_DB_IDEMPOTENT, &r, err)) != VH_OK)
+	if ((st = vh_os_templates_offered(db, req->pool, &r, err)) != VH_OK)
 		return st;
 	for (i = 0; i < r.nrows; i++) {
 		json_object *t = json_object_new_object(), *locs = json_object_new_array();

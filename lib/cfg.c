@@ -88,6 +88,8 @@ static const struct cfg_def defs[CFG__MAX] = {
 					 "fallback host: pinned SHA-256 certificate fingerprint"},
 	[CFG_PROXMOX_LOCATION] = {"PROXMOX_LOCATION", T_STR, "default", 1, 64, 0, 0,
 				  "fallback host: location"},
+	[CFG_IP_QUARANTINE_SECONDS] = {"IP_QUARANTINE_SECONDS", T_INT, "86400", 0, 2592000, 0, 0,
+				       "how long a released address rests before it is reused"},
 	/* SMS.  Nothing here is required: without SOLAPI_KEY/SECRET/FROM,
 	 * delivery refuses to run unless SMS_DRY_RUN is on, and says so. */
 	[CFG_SOLAPI_BASE_URL] = {"SOLAPI_BASE_URL", T_STR, "https://api.solapi.com", 8, 255, 0, 0,

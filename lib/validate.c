@@ -52,6 +52,7 @@ static const char *type_name(enum vh_ftype t)
 	case VH_F_INT: return "an integer";
 	case VH_F_BOOL: return "a boolean";
 	case VH_F_DECIMAL: return "a decimal number";
+	case VH_F_OBJECT: return "an object";
 	}
 	return "a value";
 }
@@ -141,6 +142,15 @@ enum vh_status vh_validate(struct vh_pool *pool, json_object *body, const struct
 			*(const char **)(void *)slot = norm;
 			break;
 		}
+		case VH_F_OBJECT:
+			if (!json_object_is_type(v, json_type_object) ||
+			    (d->max && json_object_object_length(v) > d->max)) {
+				vh_err_field(err, d->name, "expected %s%s", type_name(d->type),
+					     json_object_is_type(v, json_type_object) ? " with fewer members" : "");
+				continue;
+			}
+			*(json_object **)(void *)slot = v;
+			break;
 		case VH_F_BOOL: {
 			struct vh_opt_bool *ob = (struct vh_opt_bool *)(void *)slot;
 

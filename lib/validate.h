@@ -18,7 +18,9 @@ struct vh_pool;
 /* VH_F_DECIMAL: money.  A JSON number or a numeric string with at most two
  * decimals, stored as a normalised string ("9900.00") so no float ever
  * touches a price; bounds apply to the integer part. */
-enum vh_ftype { VH_F_STRING, VH_F_INT, VH_F_BOOL, VH_F_DECIMAL };
+/* VH_F_OBJECT: a JSON object handed over as json_object * (owned by the
+ * body) for the handler to check member by member. */
+enum vh_ftype { VH_F_STRING, VH_F_INT, VH_F_BOOL, VH_F_DECIMAL, VH_F_OBJECT };
 
 struct vh_opt_int {
 	bool set;
