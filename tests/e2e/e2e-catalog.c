@@ -13,13 +13,7 @@ static char sfx[16];
 
 static const char *p(const char *fmt)
 {
-	static char buf[8][1024];
-	static int n;
-	char *out = buf[n++ % 8];
-
-	/* Every "%s" in fmt is this run's suffix, so parallel runs never meet. */
-	snprintf(out, 1024, fmt, sfx, sfx, sfx, sfx);
-	return out;
+	return t_fill(fmt, sfx);
 }
 
 int main(void)

@@ -19,12 +19,7 @@ static char net[32], loc[64], sfx[16];
 
 static const char *p(const char *fmt)
 {
-	static char buf[8][1024];
-	static int n;
-	char *out = buf[n++ % 8];
-
-	snprintf(out, 1024, fmt, sfx, sfx, sfx, sfx);
-	return out;
+	return t_fill(fmt, sfx);
 }
 
 /* A random 10.a.b.0/24 so parallel runs never overlap. */
@@ -65,9 +60,9 @@ static int allocate(struct vh_db *db, const char *server, char *addr)
 	vh_err_clear(&err);
 	st = vh_ip_allocate(db, pool, loc, server, &l, &err);
 	if (st == VH_OK)
-		snprintf(addr, 32, "%s", l.address);
+		snprintf(addr, 32, "%.31s", l.address);
 	else
-		snprintf(addr, 32, "%s", err.code);
+		snprintf(addr, 32, "%.31s", err.code);
 	vh_pool_free(pool);
 	return st;
 }
@@ -75,7 +70,7 @@ static int allocate(struct vh_db *db, const char *server, char *addr)
 int main(void)
 {
 	struct t_resp r;
-	char body[1024], pool_id[64] = "", path[128], addr[32], first[32], sv[8][VH_UUID_LEN + 1];
+	char body[1024], pool_id[64] = "", path[128], addr[64], first[64], sv[8][VH_UUID_LEN + 1];
 	struct vh_db *db;
 	struct vh_pool *vp;
 	struct vh_err err;
@@ -173,7 +168,7 @@ int main(void)
 	t_error(&r, 409, "ip_pool_in_use", "a pool with allocations cannot be deleted");
 	t_resp_free(&r);
 	{
-		char b2[128], end2[24];
+		char b2[128], end2[48];
 
 		snprintf(end2, sizeof(end2), "%s.2", net);
 		snprintf(b2, sizeof(b2), "{\"range_end\":\"%s\"}", end2);

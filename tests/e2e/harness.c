@@ -15,7 +15,7 @@
 
 static struct {
 	char key[64];
-	char val[512];
+	char val[1024];
 } kv[MAX_KV];
 static int nkv;
 static CURL *curl;
@@ -37,8 +37,8 @@ static void load_env(const char *path)
 		*eq = '\0';
 		line[strcspn(line, "\n")] = '\0';
 		eq[1 + strcspn(eq + 1, "\n")] = '\0';
-		snprintf(kv[nkv].key, sizeof(kv[nkv].key), "%s", line);
-		snprintf(kv[nkv].val, sizeof(kv[nkv].val), "%s", eq + 1);
+		snprintf(kv[nkv].key, sizeof(kv[nkv].key), "%.63s", line);
+		snprintf(kv[nkv].val, sizeof(kv[nkv].val), "%.1023s", eq + 1);
 		nkv++;
 	}
 	fclose(f);
@@ -253,6 +253,27 @@ int t_stack(const char *cmd)
 		 getenv("VH_STACK_DIR"));
 	rc = system(line);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+const char *t_fill(const char *fmt, const char *sfx)
+{
+	static char buf[8][2048];
+	static int next;
+	char *out = buf[next++ % 8];
+	size_t o = 0;
+	const char *q;
+
+	while (*fmt && o + 1 < sizeof(buf[0])) {
+		if (fmt[0] == '%' && fmt[1] == 's') {
+			for (q = sfx; *q && o + 1 < sizeof(buf[0]); q++)
+				out[o++] = *q;
+			fmt += 2;
+		} else {
+			out[o++] = *fmt++;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 const char *t_unique_email(const char *tag)

@@ -51,6 +51,10 @@ int t_has_field_error(const struct t_resp *r, const char *field);
 /* Run a tests/stack command on the test stack; returns its exit status. */
 int t_stack(const char *cmd);
 
+/* fmt with every "%s" replaced by sfx (no printf: fmt is a template, not a
+ * format); one of 8 rotating static buffers. */
+const char *t_fill(const char *fmt, const char *sfx);
+
 /* A fresh, unique email address for this run. */
 const char *t_unique_email(const char *tag);
 
