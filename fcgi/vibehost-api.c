@@ -39,6 +39,7 @@ static const struct vh_route routes[] = {
 	{"GET", "/admin/proxmox/hosts/{id}", api_hosts_get, VH_AUTH_ADMIN},
 	{"PUT", "/admin/proxmox/hosts/{id}", api_hosts_update, VH_AUTH_ADMIN},
 	{"DELETE", "/admin/proxmox/hosts/{id}", api_hosts_delete, VH_AUTH_ADMIN},
+	{"POST", "/admin/proxmox/hosts/{id}/test", api_hosts_test, VH_AUTH_ADMIN},
 	{"POST", "/admin/os-templates", api_os_templates_create, VH_AUTH_ADMIN},
 	{"GET", "/admin/os-templates", api_os_templates_list, VH_AUTH_ADMIN},
 	{"GET", "/admin/os-templates/{name}", api_os_templates_get, VH_AUTH_ADMIN},

@@ -90,6 +90,12 @@ static const struct cfg_def defs[CFG__MAX] = {
 				  "fallback host: location"},
 	[CFG_IP_QUARANTINE_SECONDS] = {"IP_QUARANTINE_SECONDS", T_INT, "86400", 0, 2592000, 0, 0,
 				       "how long a released address rests before it is reused"},
+	/* Written by ./dev up next to the rest; only the simulator and the
+	 * tests read them. */
+	[CFG_PVE_SIM_PASSWORD] = {"PVE_SIM_PASSWORD", T_STR, "", 0, 256, SECRET, 0,
+				  "development: pve-sim's root@pam password"},
+	[CFG_PVE_SIM_TOKEN] = {"PVE_SIM_TOKEN", T_STR, "", 0, 512, SECRET, 0,
+			       "development: pve-sim's API token (USER@REALM!ID=SECRET)"},
 	/* SMS.  Nothing here is required: without SOLAPI_KEY/SECRET/FROM,
 	 * delivery refuses to run unless SMS_DRY_RUN is on, and says so. */
 	[CFG_SOLAPI_BASE_URL] = {"SOLAPI_BASE_URL", T_STR, "https://api.solapi.com", 8, 255, 0, 0,

@@ -24,6 +24,7 @@ static const struct {
 	[VH_UNAVAILABLE] = {503, "service_unavailable"},
 	[VH_TRANSIENT] = {503, "temporarily_unavailable"},
 	[VH_INTERNAL] = {500, "internal_error"},
+	[VH_BADGATEWAY] = {502, "bad_gateway"},
 };
 
 int vh_status_http(enum vh_status status)
@@ -57,6 +58,7 @@ const char *vh_status_reason(int http_status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	default: return http_status < 500 ? "Client Error" : "Internal Server Error";
 	}

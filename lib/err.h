@@ -21,6 +21,7 @@ enum vh_status {
 	VH_UNAVAILABLE,  /* 503: a dependency (the database) is down; retry later */
 	VH_TRANSIENT,    /* 503 to a client; worth a retry inside the program */
 	VH_INTERNAL,     /* 500: a bug or an impossible state */
+	VH_BADGATEWAY,   /* 502: a system we drive (Proxmox) failed or refused us */
 	VH_STATUS__MAX
 };
 

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "json.h"
 #include "pool.h"
+#include "pve.h"
 #include "secret.h"
 #include "validate.h"
 
@@ -520,5 +521,61 @@ enum vh_status api_hosts_delete(struct vh_req *req, struct vh_err *err)
 	if (st != VH_OK)
 		return st;
 	vh_resp_raw(req, 204, NULL, NULL, NULL, 0);
+	return VH_OK;
+}
+
+/* POST /admin/proxmox/hosts/{id}/test: log in the way provisioning will and
+ * read the version and the nodes.  A failure is a 502 whose code names the
+ * kind (pve_auth_failed, pve_tls_failed, pve_unreachable, ...). */
+enum vh_status api_hosts_test(struct vh_req *req, struct vh_err *err)
+{
+	struct vh_host h;
+	struct vh_pve_config c = {0};
+	struct vh_pve_error pe;
+	struct vh_pve *pve;
+	json_object *version = NULL, *nodes = NULL, *o, *list;
+	enum vh_status st;
+	size_t i;
+
+	st = vh_host_load(VH_APP(req)->db, req->pool, vh_req_param(req, "id"), &h, err);
+	if (st != VH_OK)
+		return st;
+	c.api_url = h.api_url;
+	if (!strcmp(h.auth, "token")) {
+		c.token = vh_psprintf(req->pool, "%s=%s", h.token_id, h.secret);
+	} else {
+		c.username = vh_psprintf(req->pool, "%s@%s", h.username, h.realm ? h.realm : "pam");
+		c.password = h.secret;
+	}
+	c.fingerprint = h.tls_fingerprint;
+	c.ca_pem = h.ca_cert;
+	c.connect_timeout_ms = 5000;
+	c.timeout_ms = 15000;
+	pve = vh_pve_new(&c);
+	memset(&pe, 0, sizeof(pe));
+	st = vh_pve_version(pve, req->pool, &version, &pe, err);
+	if (st == VH_OK)
+		st = vh_pve_nodes(pve, req->pool, &nodes, &pe, err);
+	vh_pve_free(pve);
+	if (st != VH_OK) {
+		vh_err_clear(err);
+		return vh_fail(err, VH_BADGATEWAY, vh_psprintf(req->pool, "pve_%s", vh_pve_kind_name(pe.kind)),
+			       "Proxmox host %s: %s", h.id, pe.message);
+	}
+	o = vh_json_own(req->pool, json_object_new_object());
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	vh_json_add_str(o, "host", h.id);
+	vh_json_add_str(o, "version", json_object_get_string(json_object_object_get(version, "version")));
+	vh_json_add_str(o, "release", json_object_get_string(json_object_object_get(version, "release")));
+	list = json_object_new_array();
+	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		json_object *n = json_object_array_get_idx(nodes, i), *e = json_object_new_object();
+
+		vh_json_add_str(e, "node", json_object_get_string(json_object_object_get(n, "node")));
+		vh_json_add_str(e, "status", json_object_get_string(json_object_object_get(n, "status")));
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(o, "nodes", list);
+	vh_resp_json(req, 200, o);
 	return VH_OK;
 }

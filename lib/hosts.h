@@ -52,5 +52,6 @@ enum vh_status api_hosts_list(struct vh_req *req, struct vh_err *err);
 enum vh_status api_hosts_get(struct vh_req *req, struct vh_err *err);
 enum vh_status api_hosts_update(struct vh_req *req, struct vh_err *err);
 enum vh_status api_hosts_delete(struct vh_req *req, struct vh_err *err);
+enum vh_status api_hosts_test(struct vh_req *req, struct vh_err *err);
 
 #endif

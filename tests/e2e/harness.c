@@ -111,7 +111,9 @@ void t_request(struct t_resp *r, const char *base, const char *method, const cha
 	snprintf(url, sizeof(url), "%s%s", base ? base : t_env("VH_BASE_URL"), path);
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CAINFO, t_env("VH_CA_FILE"));
+	/* VH_CA_OVERRIDE: a test talking to a peer with its own CA (pve-sim). */
+	curl_easy_setopt(curl, CURLOPT_CAINFO,
+			 getenv("VH_CA_OVERRIDE") ? getenv("VH_CA_OVERRIDE") : t_env("VH_CA_FILE"));
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
