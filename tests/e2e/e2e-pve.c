@@ -123,7 +123,7 @@ int main(void)
 	pve(&r, "GET", "/version", NULL, NULL, NULL);
 	is_int(r.status, 401, "no credentials: 401");
 	ok(strstr(r.headers, " 401 No ticket"), "reason phrase 'No ticket'");
-	is_str(r.body, "{\"data\":null}", "body {\"data\":null}");
+	is_int(r.len, 0, "with an empty body");
 	t_resp_free(&r);
 	pve(&r, "POST", "/access/ticket", NULL, NULL, "username=root%40pam&password=nope");
 	is_int(r.status, 401, "wrong password: 401");

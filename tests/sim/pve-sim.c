@@ -64,15 +64,19 @@ static enum vh_status answer(struct vh_req *req, json_object *data)
 }
 
 /* The reason phrase is the first line of the error; since pve-http-server
- * 5.2 the body repeats it as "message". */
+ * 5.2 the body repeats it as "message".  A 401 has an empty body. */
 static enum vh_status fail(struct vh_req *req, int status, const char *msg)
 {
 	json_object *o = vh_json_own(req->pool, json_object_new_object());
 	const char *s;
 
+	if (status == 401) {
+		vh_resp_raw(req, 401, msg, "application/json;charset=UTF-8", "", 0);
+		vh_resp_header(req, "Server", "pve-api-daemon/3.0");
+		return VH_OK;
+	}
 	json_object_object_add(o, "data", NULL);
-	if (status != 401)
-		vh_json_add_str(o, "message", vh_psprintf(req->pool, "%s\n", msg));
+	vh_json_add_str(o, "message", vh_psprintf(req->pool, "%s\n", msg));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	vh_resp_raw(req, status, msg, "application/json;charset=UTF-8", s, strlen(s));
 	vh_resp_header(req, "Server", "pve-api-daemon/3.0");
