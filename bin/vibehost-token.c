@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	const struct vh_cli cli = {
 		.program = "vibehost-token",
 		.program_mask = VH_PROG_MIGRATE,
-		.summary = "Print an HS256 JWT for --sub, signed with JWT_SECRET (with JWT_ISSUER and\\n"
+		.summary = "Print an HS256 JWT for --sub, signed with JWT_SECRET (with JWT_ISSUER and\n"
 			   "JWT_AUDIENCE when set), for calling user routes during development.",
 		.extra = extra,
 	};
@@ -38,12 +38,12 @@ int main(int argc, char **argv)
 		return rc;
 	life = atol(ttl);
 	if (!subject || !*subject || life <= 0 || life > 86400 * 30) {
-		fprintf(stderr, "vibehost-token: give --sub SUBJECT and a --ttl of 1..2592000 seconds\\n");
+		fprintf(stderr, "vibehost-token: give --sub SUBJECT and a --ttl of 1..2592000 seconds\n");
 		vh_cfg_reset();
 		return 2;
 	}
 	if (!vh_cfg_is_set(CFG_JWT_SECRET)) {
-		fprintf(stderr, "vibehost-token: JWT_SECRET is not set (HS256 tokens only)\\n");
+		fprintf(stderr, "vibehost-token: JWT_SECRET is not set (HS256 tokens only)\n");
 		vh_cfg_reset();
 		return 1;
 	}
@@ -52,9 +52,9 @@ int main(int argc, char **argv)
 	rc = vh_jwt_sign_hs256(pool, vh_cfg_str(CFG_JWT_SECRET), subject, vh_cfg_str(CFG_JWT_ISSUER),
 			       vh_cfg_str(CFG_JWT_AUDIENCE), life, &token, &err) == VH_OK ? 0 : 1;
 	if (rc == 0)
-		printf("%s\\n", token);
+		printf("%s\n", token);
 	else
-		fprintf(stderr, "vibehost-token: %s\\n", err.detail);
+		fprintf(stderr, "vibehost-token: %s\n", err.detail);
 	vh_pool_free(pool);
 	vh_cfg_reset();
 	return rc;

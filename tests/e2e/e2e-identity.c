@@ -61,6 +61,26 @@ int main(void)
 	t_resp_free(&r);
 	free(bearer);
 
+	/* vibehost-token (behind ./dev token) mints a token the API accepts. */
+	{
+		char cmd[4096], tok[2048] = "", line[2100];
+		FILE *pp;
+
+		snprintf(cmd, sizeof(cmd), "VIBEHOST_CONFIG='%s/dev.env' '%s/bin/vibehost-token' --sub '%s'",
+			 getenv("VH_STACK_DIR"), getenv("VH_BUILDDIR"), id);
+		pp = popen(cmd, "r");
+		if (pp && fgets(tok, sizeof(tok), pp))
+			tok[strcspn(tok, "\n")] = '\0';
+		if (pp)
+			pclose(pp);
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", tok);
+		h[0] = line;
+		t_request(&r, NULL, "GET", "/users/me", h, NULL, NULL, 0);
+		t_status(&r, 200, "a token from vibehost-token is accepted");
+		is_str(t_str(&r, "id"), id, "for that user");
+		t_resp_free(&r);
+	}
+
 	/* Impersonation. */
 	snprintf(hdr1, sizeof(hdr1), "X-Impersonate-User: %s", id);
 	h[0] = key;
