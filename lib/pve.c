@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -105,7 +106,8 @@ const char *vh_pve_kind_name(enum vh_pve_kind kind)
 {
 	static const char *const names[] = {"ok", "auth_failed", "tls_failed", "unreachable",
 					    "timeout", "not_found", "bad_parameter", "permission",
-					    "transient", "protocol"};
+					    "transient", "protocol", "locked", "exists", "not_running",
+					    "running", "task_failed"};
 
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
@@ -222,6 +224,11 @@ static enum vh_status to_status(const struct vh_pve_error *pe, struct vh_err *er
 		return vh_fail(err, VH_NOTFOUND, "pve_not_found", "Proxmox: %s", pe->message);
 	case VH_PVE_BADPARAM:
 		return vh_fail(err, VH_INVALID, "pve_bad_parameter", "Proxmox: %s", pe->message);
+	case VH_PVE_EXISTS:
+	case VH_PVE_RUNNING:
+	case VH_PVE_NOT_RUNNING:
+		return vh_fail(err, VH_CONFLICT, vh_pve_kind_name(pe->kind), "Proxmox: %s", pe->message);
+	case VH_PVE_LOCKED:
 	case VH_PVE_UNREACHABLE:
 	case VH_PVE_TIMEOUT:
 	case VH_PVE_TRANSIENT:
@@ -231,8 +238,21 @@ static enum vh_status to_status(const struct vh_pve_error *pe, struct vh_err *er
 	}
 }
 
+/* PVE says most things with a 500 and a sentence; the sentence decides. */
 static enum vh_pve_kind classify(long status, const char *reason)
 {
+	if (reason && status == 500) {
+		if (strstr(reason, "VM is locked") || strstr(reason, "got timeout"))
+			return VH_PVE_LOCKED;
+		if (strstr(reason, "already exists"))
+			return VH_PVE_EXISTS;
+		if (strstr(reason, "not running"))
+			return VH_PVE_NOT_RUNNING;
+		if (strstr(reason, "already running") || strstr(reason, "is running"))
+			return VH_PVE_RUNNING;
+		if (strstr(reason, "does not exist") || strstr(reason, "unable to find configuration"))
+			return VH_PVE_NOTFOUND;
+	}
 	if (status == 401)
 		return VH_PVE_AUTH;
 	if (status == 403)
@@ -426,4 +446,165 @@ enum vh_status vh_pve_resources(struct vh_pve *pve, struct vh_pool *pool, const 
 	if (type)
 		vh_pve_form_add(pool, &form, "type", type);
 	return vh_pve_call(pve, pool, "GET", "/cluster/resources", form, out, perr, err);
+}
+
+/* ---- VMs and tasks --------------------------------------------------------- */
+
+static const char *vm_path(struct vh_pool *pool, const char *node, long vmid, const char *rest)
+{
+	return vh_psprintf(pool, "/nodes/%s/qemu/%ld%s", node, vmid, rest);
+}
+
+static enum vh_status want_upid(json_object *d, const char **upid, struct vh_pve_error *pe,
+				struct vh_err *err)
+{
+	if (!d || !json_object_is_type(d, json_type_string)) {
+		set_error(pe, VH_PVE_PROTOCOL, 200, "expected a task id (UPID)");
+		return to_status(pe, err);
+	}
+	*upid = json_object_get_string(d);
+	return VH_OK;
+}
+
+enum vh_status vh_pve_nextid(struct vh_pve *pve, struct vh_pool *pool, long *vmid,
+			     struct vh_pve_error *pe, struct vh_err *err)
+{
+	json_object *d;
+	enum vh_status st = vh_pve_call(pve, pool, "GET", "/cluster/nextid", NULL, &d, pe, err);
+
+	if (st != VH_OK)
+		return st;
+	/* A string since forever; accept a number too. */
+	*vmid = d ? atol(json_object_get_string(d)) : 0;
+	if (*vmid < 100) {
+		set_error(pe, VH_PVE_PROTOCOL, 200, "nextid answered no usable vmid");
+		return to_status(pe, err);
+	}
+	return VH_OK;
+}
+
+enum vh_status vh_pve_clone(struct vh_pve *pve, struct vh_pool *pool, const char *node, long src,
+			    long newid, const char *name, int full, const char **upid,
+			    struct vh_pve_error *pe, struct vh_err *err)
+{
+	const char *form = NULL;
+	json_object *d;
+	enum vh_status st;
+
+	vh_pve_form_add(pool, &form, "newid", vh_psprintf(pool, "%ld", newid));
+	if (name)
+		vh_pve_form_add(pool, &form, "name", name);
+	vh_pve_form_add(pool, &form, "full", full ? "1" : "0");
+	st = vh_pve_call(pve, pool, "POST", vm_path(pool, node, src, "/clone"), form, &d, pe, err);
+	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
+}
+
+enum vh_status vh_pve_vm_status(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				json_object **out, struct vh_pve_error *pe, struct vh_err *err)
+{
+	return vh_pve_call(pve, pool, "GET", vm_path(pool, node, vmid, "/status/current"), NULL, out, pe,
+			   err);
+}
+
+enum vh_status vh_pve_vm_action(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				const char *action, const char **upid, struct vh_pve_error *pe,
+				struct vh_err *err)
+{
+	static const char *const actions[] = {"start", "stop", "shutdown", "reboot", "reset",
+					      "suspend", "resume", NULL};
+	json_object *d;
+	enum vh_status st;
+	size_t i;
+
+	for (i = 0; actions[i] && strcmp(actions[i], action); i++)
+		;
+	if (!actions[i])
+		return vh_fail(err, VH_INTERNAL, "internal_error", "unknown power action %s", action);
+	st = vh_pve_call(pve, pool, "POST", vm_path(pool, node, vmid, vh_psprintf(pool, "/status/%s", action)),
+			 "", &d, pe, err);
+	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
+}
+
+enum vh_status vh_pve_config_set(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				 const char *form, int async, const char **upid,
+				 struct vh_pve_error *pe, struct vh_err *err)
+{
+	json_object *d;
+	enum vh_status st = vh_pve_call(pve, pool, async ? "POST" : "PUT",
+					vm_path(pool, node, vmid, "/config"), form, &d, pe, err);
+
+	*upid = NULL;
+	if (st != VH_OK || !async)
+		return st;
+	return want_upid(d, upid, pe, err);
+}
+
+enum vh_status vh_pve_config_get(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				 json_object **out, struct vh_pve_error *pe, struct vh_err *err)
+{
+	return vh_pve_call(pve, pool, "GET", vm_path(pool, node, vmid, "/config"), NULL, out, pe, err);
+}
+
+enum vh_status vh_pve_destroy(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+			      const char **upid, struct vh_pve_error *pe, struct vh_err *err)
+{
+	json_object *d;
+	enum vh_status st = vh_pve_call(pve, pool, "DELETE", vm_path(pool, node, vmid, ""),
+					"purge=1&destroy-unreferenced-disks=1", &d, pe, err);
+
+	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
+}
+
+const char *vh_pve_upid_node(struct vh_pool *pool, const char *upid)
+{
+	const char *p, *q;
+	int colons = 0;
+
+	if (!upid || strncmp(upid, "UPID:", 5) != 0 || upid[strlen(upid) - 1] != ':')
+		return NULL;
+	for (p = upid; *p; p++)
+		colons += *p == ':';
+	if (colons < 8)
+		return NULL;
+	p = upid + 5;
+	q = strchr(p, ':');
+	return q > p ? vh_pstrndup(pool, p, (size_t)(q - p)) : NULL;
+}
+
+enum vh_status vh_pve_task_wait(struct vh_pve *pve, struct vh_pool *pool, const char *upid,
+				long deadline_ms, struct vh_pve_error *pe, struct vh_err *err)
+{
+	const char *node = vh_pve_upid_node(pool, upid), *path, *status, *exitstatus;
+	long waited = 0, step = 100;
+	json_object *d;
+	enum vh_status st;
+
+	if (!node) {
+		set_error(pe, VH_PVE_PROTOCOL, 0, "not a task id (UPID)");
+		return to_status(pe, err);
+	}
+	path = vh_psprintf(pool, "/nodes/%s/tasks/%s/status", node, upid);
+	for (;;) {
+		st = vh_pve_call(pve, pool, "GET", path, NULL, &d, pe, err);
+		if (st != VH_OK)
+			return st;
+		status = json_object_get_string(json_object_object_get(d, "status"));
+		if (status && strcmp(status, "stopped") == 0)
+			break;
+		if (waited >= deadline_ms) {
+			set_error(pe, VH_PVE_TIMEOUT, 0, "the task did not finish in time");
+			return to_status(pe, err);
+		}
+		usleep((useconds_t)step * 1000);
+		waited += step;
+		step = step * 2 > 2000 ? 2000 : step * 2;
+	}
+	exitstatus = json_object_get_string(json_object_object_get(d, "exitstatus"));
+	if (exitstatus && (!strcmp(exitstatus, "OK") || !strncmp(exitstatus, "WARNINGS", 8)))
+		return VH_OK;
+	set_error(pe, VH_PVE_TASK_FAILED, 200, exitstatus ? exitstatus : "task ended without a status");
+	/* The task's own words decide what kind of failure it was. */
+	if (exitstatus && (strstr(exitstatus, "got timeout") || strstr(exitstatus, "VM is locked")))
+		pe->kind = VH_PVE_LOCKED;
+	return vh_fail(err, VH_BADGATEWAY, "pve_task_failed", "Proxmox task failed: %s", pe->message);
 }

@@ -45,6 +45,11 @@ enum vh_pve_kind {
 	VH_PVE_PERMISSION,   /* 403 */
 	VH_PVE_TRANSIENT,    /* other 5xx */
 	VH_PVE_PROTOCOL,     /* an answer that is not PVE's envelope */
+	VH_PVE_LOCKED,       /* "VM is locked (...)", "can't lock file ... got timeout" */
+	VH_PVE_EXISTS,       /* "already exists" */
+	VH_PVE_NOT_RUNNING,  /* "VM 100 not running" */
+	VH_PVE_RUNNING,      /* "already running", "is running - destroy failed" */
+	VH_PVE_TASK_FAILED,  /* a task ended with an error exitstatus */
 };
 
 struct vh_pve_error {
@@ -70,6 +75,40 @@ enum vh_status vh_pve_nodes(struct vh_pve *pve, struct vh_pool *pool, json_objec
 /* type: "vm", "node", "storage" or NULL for all. */
 enum vh_status vh_pve_resources(struct vh_pve *pve, struct vh_pool *pool, const char *type,
 				json_object **out, struct vh_pve_error *perr, struct vh_err *err);
+
+/* ---- VMs and tasks ---- */
+
+/* The lowest free vmid (PVE answers a string). */
+enum vh_status vh_pve_nextid(struct vh_pve *pve, struct vh_pool *pool, long *vmid,
+			     struct vh_pve_error *perr, struct vh_err *err);
+/* Clone src to newid (full or linked); *upid is the task. */
+enum vh_status vh_pve_clone(struct vh_pve *pve, struct vh_pool *pool, const char *node, long src,
+			    long newid, const char *name, int full, const char **upid,
+			    struct vh_pve_error *perr, struct vh_err *err);
+/* status/current: the object (status, qmpstatus, lock, ...). */
+enum vh_status vh_pve_vm_status(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				json_object **out, struct vh_pve_error *perr, struct vh_err *err);
+/* start, stop, shutdown, reboot, reset, suspend, resume → *upid. */
+enum vh_status vh_pve_vm_action(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				const char *action, const char **upid, struct vh_pve_error *perr,
+				struct vh_err *err);
+/* config: form as built with vh_pve_form_add; async returns a UPID in
+ * *upid, sync leaves it NULL. */
+enum vh_status vh_pve_config_set(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				 const char *form, int async, const char **upid,
+				 struct vh_pve_error *perr, struct vh_err *err);
+enum vh_status vh_pve_config_get(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+				 json_object **out, struct vh_pve_error *perr, struct vh_err *err);
+/* DELETE with purge=1. */
+enum vh_status vh_pve_destroy(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
+			      const char **upid, struct vh_pve_error *perr, struct vh_err *err);
+/* Poll a task with back-off (100 ms doubling to 2 s) until it stops or
+ * deadline_ms passes (VH_PVE_TIMEOUT).  OK and "WARNINGS: n" succeed; any
+ * other exitstatus is VH_PVE_TASK_FAILED with the text in perr->message. */
+enum vh_status vh_pve_task_wait(struct vh_pve *pve, struct vh_pool *pool, const char *upid,
+				long deadline_ms, struct vh_pve_error *perr, struct vh_err *err);
+/* The node named in a UPID ("UPID:<node>:..."), or NULL when malformed. */
+const char *vh_pve_upid_node(struct vh_pool *pool, const char *upid);
 
 /* Encoding helpers (unit-tested). */
 void vh_pve_form_add(struct vh_pool *pool, const char **form, const char *key, const char *value);

@@ -4,14 +4,14 @@
  * describes it — ticket login (form body), PVEAuthCookie, the CSRF header
  * on writes with a ticket, API tokens (no CSRF), the 2 h ticket lifetime
  * (+5 min skew), renewal with password=<ticket>, 401 texts as reason
- * phrases with {"data":null} bodies — and the read-only cluster calls
- * (version, nodes with ssl_fingerprint, cluster/resources with ?type=).
+ * phrases with {"data":null} bodies — and the read-only pve_cluster calls
+ * (version, nodes with ssl_fingerprint, pve_cluster/resources with ?type=).
  * XXX: VMs, tasks, locks, snapshots, agent, PCI and migration come with the
  * rest of issue 3.
  *
  * One FastCGI process: state lives in memory.  Secrets come from the
  * environment (PVE_SIM_PASSWORD for root@pam, PVE_SIM_TOKEN as
- * USER@REALM!ID=SECRET, PVE_SIM_FINGERPRINT for /nodes); the cluster from
+ * USER@REALM!ID=SECRET, PVE_SIM_FINGERPRINT for /nodes); the pve_cluster from
  * the JSON file given as the first argument.  Control path /_sim/ (no
  * auth): POST /_sim/reset, POST /_sim/clock {"advance_seconds": N},
  * GET /_sim/state (request counters). */
@@ -34,24 +34,33 @@
 #include "pool.h"
 #include "serve.h"
 #include "uuid.h"
+#include "pve-sim.h"
 
 #define TICKET_LIFE (2 * 3600)
 #define SKEW 300
 
-static json_object *cluster;        /* the config file */
+json_object *pve_cluster;           /* the config file */
 static unsigned char sign_key[32];  /* signs tickets and CSRF tokens */
 static long clock_offset;
 static json_object *counters;
 static const char *root_password, *token_full, *fingerprint;
 
-static long sim_now(void)
+long pve_now(void)
 {
 	return (long)time(NULL) + clock_offset;
 }
 
+long long pve_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)(ts.tv_sec + clock_offset) * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- answers as PVE gives them ---------------------------------------- */
 
-static enum vh_status answer(struct vh_req *req, json_object *data)
+enum vh_status pve_answer(struct vh_req *req, json_object *data)
 {
 	json_object *o = vh_json_own(req->pool, json_object_new_object());
 	const char *s;
@@ -65,7 +74,7 @@ static enum vh_status answer(struct vh_req *req, json_object *data)
 
 /* The reason phrase is the first line of the error; since pve-http-server
  * 5.2 the body repeats it as "message".  A 401 has an empty body. */
-static enum vh_status fail(struct vh_req *req, int status, const char *msg)
+enum vh_status pve_fail(struct vh_req *req, int status, const char *msg)
 {
 	json_object *o = vh_json_own(req->pool, json_object_new_object());
 	const char *s;
@@ -83,7 +92,7 @@ static enum vh_status fail(struct vh_req *req, int status, const char *msg)
 	return VH_OK;
 }
 
-static void count(struct vh_req *req)
+void pve_count(struct vh_req *req)
 {
 	const char *key = vh_psprintf(req->pool, "%s %s", req->method, req->path);
 	json_object *v;
@@ -136,7 +145,7 @@ static const char *check_ticket(struct vh_pool *pool, const char *ticket, long *
 	if (!colon)
 		return NULL;
 	t = strtol(colon + 1, NULL, 16);
-	if (sim_now() > t + TICKET_LIFE + SKEW || t > sim_now() + SKEW)
+	if (pve_now() > t + TICKET_LIFE + SKEW || t > pve_now() + SKEW)
 		return NULL;
 	user = vh_pstrndup(pool, plain + 4, (size_t)(colon - plain - 4));
 	*issued = t;
@@ -151,7 +160,7 @@ static int hexv(int c)
 }
 
 /* A decoded form field, or NULL. */
-static const char *form_get(struct vh_pool *pool, const char *body, const char *name)
+const char *pve_form_get(struct vh_pool *pool, const char *body, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p = body;
@@ -191,12 +200,12 @@ static enum vh_status ticket(struct vh_req *req, struct vh_err *err)
 	long issued;
 	json_object *d;
 
-	count(req);
+	pve_count(req);
 	if (vh_req_body(req, &body, &len, err) != VH_OK)
-		return fail(req, 400, "Parameter verification failed.");
-	user = form_get(req->pool, body, "username");
-	pass = form_get(req->pool, body, "password");
-	realm = form_get(req->pool, body, "realm");
+		return pve_fail(req, 400, "Parameter verification failed.");
+	user = pve_form_get(req->pool, body, "username");
+	pass = pve_form_get(req->pool, body, "password");
+	realm = pve_form_get(req->pool, body, "realm");
 	if (!user || !pass) {
 		json_object *o = vh_json_own(req->pool, json_object_new_object()), *e;
 		const char *s;
@@ -220,18 +229,18 @@ static enum vh_status ticket(struct vh_req *req, struct vh_err *err)
 	       CRYPTO_memcmp(pass, root_password, strlen(root_password) + 1) == 0 &&
 	       strlen(pass) == strlen(root_password)) ||
 	      (check_ticket(req->pool, pass, &issued) && !strcmp(check_ticket(req->pool, pass, &issued), user))))
-		return fail(req, 401, "authentication failure");
+		return pve_fail(req, 401, "authentication failure");
 	d = json_object_new_object();
 	vh_json_add_str(d, "username", user);
-	vh_json_add_str(d, "ticket", make_ticket(req->pool, user, sim_now()));
-	vh_json_add_str(d, "CSRFPreventionToken", make_csrf(req->pool, user, sim_now()));
+	vh_json_add_str(d, "ticket", make_ticket(req->pool, user, pve_now()));
+	vh_json_add_str(d, "CSRFPreventionToken", make_csrf(req->pool, user, pve_now()));
 	json_object_object_add(d, "cap", json_object_new_object());
-	vh_json_add_str(d, "clustername", json_object_get_string(json_object_object_get(cluster, "cluster")));
-	return answer(req, d);
+	vh_json_add_str(d, "clustername", json_object_get_string(json_object_object_get(pve_cluster, "cluster")));
+	return pve_answer(req, d);
 }
 
 /* PVE's authentication rules for every other call. */
-static enum vh_status authenticate(struct vh_req *req)
+enum vh_status pve_authenticate(struct vh_req *req, const char **who)
 {
 	const char *cookie = vh_req_header(req, "Cookie");
 	const char *authz = vh_req_header(req, "Authorization");
@@ -240,9 +249,12 @@ static enum vh_status authenticate(struct vh_req *req)
 
 	if (authz && strncmp(authz, "PVEAPIToken=", 12) == 0) {
 		if (token_full && *token_full && strlen(authz + 12) == strlen(token_full) &&
-		    CRYPTO_memcmp(authz + 12, token_full, strlen(token_full)) == 0)
+		    CRYPTO_memcmp(authz + 12, token_full, strlen(token_full)) == 0) {
+			if (who)
+				*who = vh_pstrndup(req->pool, token_full, strcspn(token_full, "="));
 			return VH_OK;
-		fail(req, 401, "invalid token value!");
+		}
+		pve_fail(req, 401, "invalid token value!");
 		return VH_UNAUTHORIZED;
 	}
 	if (cookie && (t = strstr(cookie, "PVEAuthCookie=")))
@@ -250,18 +262,20 @@ static enum vh_status authenticate(struct vh_req *req)
 	else if (authz && strncmp(authz, "PVEAuthCookie=", 14) == 0)
 		t = authz + 14;
 	if (!t) {
-		fail(req, 401, "No ticket");
+		pve_fail(req, 401, "No ticket");
 		return VH_UNAUTHORIZED;
 	}
 	user = check_ticket(req->pool, t, &issued);
 	if (!user) {
-		fail(req, 401, "permission denied - invalid PVE ticket");
+		pve_fail(req, 401, "permission denied - invalid PVE ticket");
 		return VH_UNAUTHORIZED;
 	}
+	if (who)
+		*who = user;
 	if (strcmp(req->method, "GET") != 0) {
 		csrf = vh_req_header(req, "CSRFPreventionToken");
 		if (!csrf || strcmp(csrf, make_csrf(req->pool, user, issued)) != 0) {
-			fail(req, 401, "Permission denied - invalid csrf token");
+			pve_fail(req, 401, "Permission denied - invalid csrf token");
 			return VH_UNAUTHORIZED;
 		}
 	}
@@ -271,10 +285,10 @@ static enum vh_status authenticate(struct vh_req *req)
 static enum vh_status version(struct vh_req *req, struct vh_err *err)
 {
 	(void)err;
-	count(req);
-	if (authenticate(req) != VH_OK)
+	pve_count(req);
+	if (pve_authenticate(req, NULL) != VH_OK)
 		return VH_OK;
-	return answer(req, json_object_get(json_object_object_get(cluster, "version")));
+	return pve_answer(req, json_object_get(json_object_object_get(pve_cluster, "version")));
 }
 
 static json_object *node_item(json_object *n)
@@ -304,12 +318,12 @@ static json_object *node_item(json_object *n)
 
 static enum vh_status nodes(struct vh_req *req, struct vh_err *err)
 {
-	json_object *arr, *list = json_object_object_get(cluster, "nodes");
+	json_object *arr, *list = json_object_object_get(pve_cluster, "nodes");
 	size_t i;
 
 	(void)err;
-	count(req);
-	if (authenticate(req) != VH_OK)
+	pve_count(req);
+	if (pve_authenticate(req, NULL) != VH_OK)
 		return VH_OK;
 	arr = json_object_new_array();
 	for (i = 0; i < json_object_array_length(list); i++) {
@@ -318,7 +332,7 @@ static enum vh_status nodes(struct vh_req *req, struct vh_err *err)
 		vh_json_add_str(o, "ssl_fingerprint", fingerprint ? fingerprint : "");
 		json_object_array_add(arr, o);
 	}
-	return answer(req, arr);
+	return pve_answer(req, arr);
 }
 
 static enum vh_status resources(struct vh_req *req, struct vh_err *err)
@@ -327,33 +341,21 @@ static enum vh_status resources(struct vh_req *req, struct vh_err *err)
 	const char *type = NULL;
 	size_t i;
 
-	count(req);
-	if (authenticate(req) != VH_OK)
+	pve_count(req);
+	if (pve_authenticate(req, NULL) != VH_OK)
 		return VH_OK;
 	if (vh_req_query(req, "type", &type, err) != VH_OK)
-		return fail(req, 400, "Parameter verification failed.");
+		return pve_fail(req, 400, "Parameter verification failed.");
 	if (type && strcmp(type, "vm") && strcmp(type, "node") && strcmp(type, "storage") &&
 	    strcmp(type, "sdn"))
-		return fail(req, 400, "Parameter verification failed.");
+		return pve_fail(req, 400, "Parameter verification failed.");
 	arr = json_object_new_array();
-	list = json_object_object_get(cluster, "nodes");
+	list = json_object_object_get(pve_cluster, "nodes");
 	for (i = 0; (!type || !strcmp(type, "node")) && i < json_object_array_length(list); i++)
 		json_object_array_add(arr, node_item(json_object_array_get_idx(list, i)));
-	list = json_object_object_get(cluster, "templates");
-	for (i = 0; (!type || !strcmp(type, "vm")) && i < json_object_array_length(list); i++) {
-		json_object *t = json_object_array_get_idx(list, i), *o = json_object_new_object();
-		long vmid = json_object_get_int64(json_object_object_get(t, "vmid"));
-
-		vh_json_add_str(o, "id", vh_psprintf(req->pool, "qemu/%ld", vmid));
-		vh_json_add_str(o, "type", "qemu");
-		vh_json_add_int(o, "vmid", vmid);
-		json_object_object_add(o, "node", json_object_get(json_object_object_get(t, "node")));
-		json_object_object_add(o, "name", json_object_get(json_object_object_get(t, "name")));
-		vh_json_add_str(o, "status", "stopped");
-		vh_json_add_int(o, "template", 1);
-		json_object_array_add(arr, o);
-	}
-	list = json_object_object_get(cluster, "storage");
+	if (!type || !strcmp(type, "vm"))
+		pve_vm_resources(req, arr);
+	list = json_object_object_get(pve_cluster, "storage");
 	for (i = 0; (!type || !strcmp(type, "storage")) && i < json_object_array_length(list); i++) {
 		json_object *s = json_object_array_get_idx(list, i), *o = json_object_new_object();
 		const char *node = json_object_get_string(json_object_object_get(s, "node"));
@@ -367,7 +369,19 @@ static enum vh_status resources(struct vh_req *req, struct vh_err *err)
 		json_object_object_add(o, "maxdisk", json_object_get(json_object_object_get(s, "maxdisk")));
 		json_object_array_add(arr, o);
 	}
-	return answer(req, arr);
+	return pve_answer(req, arr);
+}
+
+bool pve_node_known(const char *node)
+{
+	json_object *list = json_object_object_get(pve_cluster, "nodes");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(list); i++)
+		if (!strcmp(node, json_object_get_string(json_object_object_get(
+					  json_object_array_get_idx(list, i), "node"))))
+			return true;
+	return false;
 }
 
 /* PUT /nodes/{node}/config: the simplest authenticated write, used to
@@ -375,20 +389,16 @@ static enum vh_status resources(struct vh_req *req, struct vh_err *err)
 static enum vh_status node_config(struct vh_req *req, struct vh_err *err)
 {
 	const char *body, *p, *node = vh_req_param(req, "node");
-	json_object *errs, *list = json_object_object_get(cluster, "nodes");
-	size_t len, i;
-	bool known = false;
+	json_object *errs;
+	size_t len;
 
-	count(req);
-	if (authenticate(req) != VH_OK)
+	pve_count(req);
+	if (pve_authenticate(req, NULL) != VH_OK)
 		return VH_OK;
-	for (i = 0; i < json_object_array_length(list); i++)
-		known |= !strcmp(node, json_object_get_string(json_object_object_get(
-					       json_object_array_get_idx(list, i), "node")));
-	if (!known)
-		return fail(req, 500, vh_psprintf(req->pool, "hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node));
+	if (!pve_node_known(node))
+		return pve_fail(req, 500, vh_psprintf(req->pool, "hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node));
 	if (vh_req_body(req, &body, &len, err) != VH_OK)
-		return fail(req, 400, "Parameter verification failed.");
+		return pve_fail(req, 400, "Parameter verification failed.");
 	errs = vh_json_own(req->pool, json_object_new_object());
 	for (p = body; p && *p;) {
 		size_t klen = strcspn(p, "=&");
@@ -411,13 +421,14 @@ static enum vh_status node_config(struct vh_req *req, struct vh_err *err)
 			    strlen(s));
 		return VH_OK;
 	}
-	return answer(req, NULL);
+	return pve_answer(req, NULL);
 }
 
 static enum vh_status sim_reset(struct vh_req *req, struct vh_err *err)
 {
 	(void)err;
 	clock_offset = 0;
+	pve_vm_reset();
 	json_object_put(counters);
 	counters = json_object_new_object();
 	vh_resp_json(req, 200, vh_json_own(req->pool, json_object_new_object()));
@@ -444,13 +455,13 @@ static enum vh_status sim_state(struct vh_req *req, struct vh_err *err)
 
 	(void)err;
 	json_object_object_add(o, "counters", json_object_get(counters));
-	json_object_object_add(o, "vms", json_object_new_array());
+	json_object_object_add(o, "vms", pve_vm_state());
 	vh_json_add_int(o, "clock_offset", clock_offset);
 	vh_resp_json(req, 200, o);
 	return VH_OK;
 }
 
-static const struct vh_route routes[] = {
+static const struct vh_route core_routes[] = {
 	{"POST", "/api2/json/access/ticket", ticket, VH_AUTH_NONE},
 	{"GET", "/api2/json/version", version, VH_AUTH_NONE},
 	{"GET", "/api2/json/nodes", nodes, VH_AUTH_NONE},
@@ -459,21 +470,31 @@ static const struct vh_route routes[] = {
 	{"POST", "/_sim/reset", sim_reset, VH_AUTH_NONE},
 	{"POST", "/_sim/clock", sim_clock, VH_AUTH_NONE},
 	{"GET", "/_sim/state", sim_state, VH_AUTH_NONE},
+	{"POST", "/_sim/durations", pve_sim_durations, VH_AUTH_NONE},
+	{"POST", "/_sim/task-fail", pve_sim_task_fail, VH_AUTH_NONE},
 	{NULL},
 };
 
 int main(int argc, char **argv)
 {
+	struct vh_route routes[128];
 	struct vh_serve_opts opts = {routes, 512 * 1024, NULL};
+	size_t n = 0, i;
 	int rc;
+
+	for (i = 0; core_routes[i].pattern; i++)
+		routes[n++] = core_routes[i];
+	for (i = 0; pve_vm_routes[i].pattern; i++)
+		routes[n++] = pve_vm_routes[i];
+	memset(&routes[n], 0, sizeof(routes[n]));
 
 	if (argc != 2 || argv[1][0] == '-') {
 		printf("Usage: pve-sim CLUSTER.json  (FastCGI; see tests/sim/pve-sim.c)\n"
 		       "Environment: PVE_SIM_PASSWORD, PVE_SIM_TOKEN, PVE_SIM_FINGERPRINT\n");
 		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
-	cluster = json_object_from_file(argv[1]);
-	if (!cluster) {
+	pve_cluster = json_object_from_file(argv[1]);
+	if (!pve_cluster) {
 		fprintf(stderr, "pve-sim: cannot read %s\n", argv[1]);
 		return 1;
 	}
@@ -482,9 +503,10 @@ int main(int argc, char **argv)
 	fingerprint = getenv("PVE_SIM_FINGERPRINT");
 	vh_random_bytes(sign_key, sizeof(sign_key));
 	counters = json_object_new_object();
+	pve_vm_reset();
 	vh_log_init("pve-sim", VH_LOG_INFO, 2);
 	rc = vh_serve(&opts);
 	json_object_put(counters);
-	json_object_put(cluster);
+	json_object_put(pve_cluster);
 	return rc;
 }
