@@ -457,15 +457,10 @@ enum vh_status api_hosts_update(struct vh_req *req, struct vh_err *err)
 	struct vh_host old;
 	const char *auth, *secret, *sealed;
 	json_object *body, *v;
-	struct vh_fdef fields[sizeof(host_fields) / sizeof(host_fields[0])];
 	enum vh_status st;
-	size_t i;
 
-	memcpy(fields, host_fields, sizeof(fields));
-	for (i = 0; fields[i].name; i++)
-		fields[i].required = false;
 	if ((st = vh_req_json(req, &body, err)) != VH_OK ||
-	    (st = vh_validate(req->pool, body, fields, &in, err)) != VH_OK)
+	    (st = vh_validate_partial(req->pool, body, host_fields, &in, err)) != VH_OK)
 		return st;
 	if (in.id && strcmp(in.id, vh_req_param(req, "id")) != 0) {
 		vh_err_field(err, "id", "cannot be changed");

@@ -516,18 +516,13 @@ enum vh_status api_ip_pools_update(struct vh_req *req, struct vh_err *err)
 {
 	const char *id = vh_req_param(req, "id");
 	struct pool_input in = {0};
-	struct vh_fdef fields[sizeof(pool_fields) / sizeof(pool_fields[0])];
 	struct pool_nums n;
 	struct vh_rows r;
 	json_object *body, *cur, *v;
 	enum vh_status st;
-	size_t i;
 
-	memcpy(fields, pool_fields, sizeof(fields));
-	for (i = 0; fields[i].name; i++)
-		fields[i].required = false;
 	if ((st = vh_req_json(req, &body, err)) != VH_OK ||
-	    (st = vh_validate(req->pool, body, fields, &in, err)) != VH_OK)
+	    (st = vh_validate_partial(req->pool, body, pool_fields, &in, err)) != VH_OK)
 		return st;
 	if ((st = pool_fetch(req, id, &r, err)) != VH_OK)
 		return st;

@@ -261,18 +261,13 @@ enum vh_status api_os_templates_get(struct vh_req *req, struct vh_err *err)
 enum vh_status api_os_templates_update(struct vh_req *req, struct vh_err *err)
 {
 	struct os_input in = {0};
-	struct vh_fdef fields[sizeof(os_fields) / sizeof(os_fields[0])];
 	struct vh_rows r;
 	struct vh_param p[1];
 	json_object *body, *v;
 	enum vh_status st;
-	size_t i;
 
-	memcpy(fields, os_fields, sizeof(fields));
-	for (i = 0; fields[i].name; i++)
-		fields[i].required = false;
 	if ((st = vh_req_json(req, &body, err)) != VH_OK ||
-	    (st = vh_validate(req->pool, body, fields, &in, err)) != VH_OK)
+	    (st = vh_validate_partial(req->pool, body, os_fields, &in, err)) != VH_OK)
 		return st;
 	if (in.name && strcmp(in.name, vh_req_param(req, "name")) != 0)
 		vh_err_field(err, "name", "cannot be changed");

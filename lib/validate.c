@@ -167,6 +167,21 @@ enum vh_status vh_validate(struct vh_pool *pool, json_object *body, const struct
 	return vh_err_fields_done(err);
 }
 
+enum vh_status vh_validate_partial(struct vh_pool *pool, json_object *body,
+				   const struct vh_fdef *defs, void *out, struct vh_err *err)
+{
+	size_t n = 0, i;
+	struct vh_fdef *copy;
+
+	while (defs[n].name)
+		n++;
+	copy = vh_palloc(pool, (n + 1) * sizeof(*copy));
+	memcpy(copy, defs, (n + 1) * sizeof(*copy));
+	for (i = 0; i < n; i++)
+		copy[i].required = false;
+	return vh_validate(pool, body, copy, out, err);
+}
+
 /* Practical address rules rather than all of RFC 5322: what mail systems and
  * SMS-era customers actually use.  One '@'; a dot-atom local part of at most
  * 64 bytes; a domain of LDH labels (1-63 bytes, no leading or trailing

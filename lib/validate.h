@@ -54,6 +54,10 @@ struct vh_fdef {
 enum vh_status vh_validate(struct vh_pool *pool, json_object *body, const struct vh_fdef *defs,
 			   void *out, struct vh_err *err);
 
+/* The same for a partial update (PUT): every field optional. */
+enum vh_status vh_validate_partial(struct vh_pool *pool, json_object *body,
+				   const struct vh_fdef *defs, void *out, struct vh_err *err);
+
 /* Normalisers, also used directly by the unit tests. */
 const char *vh_norm_email(struct vh_pool *pool, const char *in, const char **out);
 const char *vh_norm_phone_kr(struct vh_pool *pool, const char *in, const char **out);

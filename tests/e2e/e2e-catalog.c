@@ -20,7 +20,8 @@ int main(void)
 {
 	struct t_resp r;
 	const char *secret = "Sup3r-Secret-Pve-Password";
-	const char *token_secret = "11111111-2222-3333-4444-555555555555";
+	/* A made-up token secret for the test host (never a real one). */
+	const char *token_secret = "made-up-secret-for-tests";
 	char body[2048];
 	FILE *f;
 	unsigned rnd;
