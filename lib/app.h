@@ -25,6 +25,21 @@ enum vh_status api_users_me(struct vh_req *req, struct vh_err *err);
 
 enum vh_status api_metadata_allowed(struct vh_req *req, struct vh_err *err);
 
+enum vh_status api_servers_create(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_get(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_of_user(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_events(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_power(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_extend(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_upgrade(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_password_reset(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_rebuild(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_retry(struct vh_req *req, struct vh_err *err);
+enum vh_status api_servers_delete(struct vh_req *req, struct vh_err *err);
+enum vh_status api_admin_servers(struct vh_req *req, struct vh_err *err);
+enum vh_status api_jobs_get(struct vh_req *req, struct vh_err *err);
+enum vh_status api_admin_jobs(struct vh_req *req, struct vh_err *err);
+
 enum vh_status api_notifications_list(struct vh_req *req, struct vh_err *err);
 
 /* Shared by list routes: parse ?limit= (1..max, default def) and ?cursor=. */

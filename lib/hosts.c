@@ -36,6 +36,11 @@ static const char sql_update[] =
 	"UPDATE proxmox_hosts SET api_url = ?, auth = ?, username = ?, realm = ?, token_id = ?, "
 	"secret_enc = ?, node = ?, location = ?, tls_fingerprint = ?, ca_cert = ? WHERE id = ?";
 static const char sql_delete[] = "DELETE FROM proxmox_hosts WHERE id = ?";
+/* servers.proxmox_host_id has no foreign key (see 004_servers.sql). */
+static const char sql_used_by_servers[] =
+	"SELECT 1 FROM servers WHERE proxmox_host_id = ? "
+	"AND status NOT IN ('deleted', 'rolled_back', 'failed') LIMIT 1";
+static const char sql_in_location[] = "SELECT id FROM proxmox_hosts WHERE location = ? ORDER BY id";
 static const char sql_all_secrets[] = "SELECT id, secret_enc FROM proxmox_hosts FOR UPDATE";
 static const char sql_set_secret[] = "UPDATE proxmox_hosts SET secret_enc = ? WHERE id = ?";
 
@@ -265,6 +270,46 @@ enum vh_status vh_hosts_locations(struct vh_db *db, struct vh_pool *pool, json_o
 	if (r.nrows == 0 && env_host(pool, &h))
 		json_object_array_add(out_array, json_object_new_string(h.location));
 	return VH_OK;
+}
+
+enum vh_status vh_hosts_in_location(struct vh_db *db, struct vh_pool *pool, const char *location,
+				    const char ***ids, size_t *n, struct vh_err *err)
+{
+	struct vh_param p[1] = {VH_PSTR(location)};
+	struct vh_rows r;
+	struct vh_host h;
+	enum vh_status st = vh_db_exec(db, pool, sql_in_location, p, 1, VH_DB_IDEMPOTENT, &r, err);
+	size_t i;
+
+	if (st != VH_OK)
+		return st;
+	*ids = vh_palloc(pool, (r.nrows + 1) * sizeof(**ids));
+	for (i = 0; i < r.nrows; i++)
+		(*ids)[i] = vh_rows_get(&r, i, 0);
+	*n = r.nrows;
+	if (*n == 0) {
+		st = vh_db_exec(db, pool, sql_count, NULL, 0, VH_DB_IDEMPOTENT, &r, err);
+		if (st != VH_OK)
+			return st;
+		if (atoll(vh_rows_get(&r, 0, 0)) == 0 && env_host(pool, &h) &&
+		    strcmp(h.location, location) == 0)
+			(*ids)[(*n)++] = "default";
+	}
+	return VH_OK;
+}
+
+void vh_host_pve_config(struct vh_pool *pool, const struct vh_host *h, struct vh_pve_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->api_url = h->api_url;
+	if (!strcmp(h->auth, "token")) {
+		c->token = vh_psprintf(pool, "%s=%s", h->token_id, h->secret);
+	} else {
+		c->username = vh_psprintf(pool, "%s@%s", h->username, h->realm ? h->realm : "pam");
+		c->password = h->secret;
+	}
+	c->fingerprint = h->tls_fingerprint;
+	c->ca_pem = h->ca_cert;
 }
 
 enum vh_status vh_host_load(struct vh_db *db, struct vh_pool *pool, const char *id,
@@ -501,6 +546,7 @@ enum vh_status api_hosts_update(struct vh_req *req, struct vh_err *err)
 enum vh_status api_hosts_delete(struct vh_req *req, struct vh_err *err)
 {
 	struct vh_host h;
+	struct vh_rows r;
 	struct vh_param p[1] = {VH_PSTR(vh_req_param(req, "id"))};
 	enum vh_status st = fetch(VH_APP(req)->db, req->pool, vh_req_param(req, "id"), &h, err);
 
@@ -509,6 +555,12 @@ enum vh_status api_hosts_delete(struct vh_req *req, struct vh_err *err)
 	if (h.from_env)
 		return vh_fail(err, VH_CONFLICT, "host_from_environment",
 			       "host \"default\" comes from the environment and cannot be deleted");
+	st = vh_db_exec(VH_APP(req)->db, req->pool, sql_used_by_servers, p, 1, VH_DB_IDEMPOTENT, &r,
+			err);
+	if (st != VH_OK)
+		return st;
+	if (r.nrows)
+		return vh_fail(err, VH_CONFLICT, "host_in_use", "the host runs servers");
 	st = vh_db_exec(VH_APP(req)->db, req->pool, sql_delete, p, 1, 0, NULL, err);
 	if (st == VH_CONFLICT && strcmp(err->code, "in_use") == 0)
 		return vh_fail(err, VH_CONFLICT, "host_in_use",
@@ -525,7 +577,7 @@ enum vh_status api_hosts_delete(struct vh_req *req, struct vh_err *err)
 enum vh_status api_hosts_test(struct vh_req *req, struct vh_err *err)
 {
 	struct vh_host h;
-	struct vh_pve_config c = {0};
+	struct vh_pve_config c;
 	struct vh_pve_error pe;
 	struct vh_pve *pve;
 	json_object *version = NULL, *nodes = NULL, *o, *list;
@@ -535,15 +587,7 @@ enum vh_status api_hosts_test(struct vh_req *req, struct vh_err *err)
 	st = vh_host_load(VH_APP(req)->db, req->pool, vh_req_param(req, "id"), &h, err);
 	if (st != VH_OK)
 		return st;
-	c.api_url = h.api_url;
-	if (!strcmp(h.auth, "token")) {
-		c.token = vh_psprintf(req->pool, "%s=%s", h.token_id, h.secret);
-	} else {
-		c.username = vh_psprintf(req->pool, "%s@%s", h.username, h.realm ? h.realm : "pam");
-		c.password = h.secret;
-	}
-	c.fingerprint = h.tls_fingerprint;
-	c.ca_pem = h.ca_cert;
+	vh_host_pve_config(req->pool, &h, &c);
 	c.connect_timeout_ms = 5000;
 	c.timeout_ms = 15000;
 	pve = vh_pve_new(&c);

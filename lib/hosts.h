@@ -8,6 +8,7 @@
 #define VH_HOSTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <json-c/json.h>
 
@@ -37,6 +38,13 @@ struct vh_host {
 /* A host with its secret opened, for talking to Proxmox. */
 enum vh_status vh_host_load(struct vh_db *db, struct vh_pool *pool, const char *id,
 			    struct vh_host *out, struct vh_err *err);
+/* The ids of the hosts of a location (the environment's "default" host
+ * when no host is registered and its location matches). */
+enum vh_status vh_hosts_in_location(struct vh_db *db, struct vh_pool *pool, const char *location,
+				    const char ***ids, size_t *n, struct vh_err *err);
+struct vh_pve_config;
+/* The client settings for a loaded host (timeouts left at 0: defaults). */
+void vh_host_pve_config(struct vh_pool *pool, const struct vh_host *h, struct vh_pve_config *c);
 /* Reseal every stored secret under the current key (vibehost-migrate
  * --rotate-secrets); *count is how many were resealed. */
 enum vh_status vh_hosts_rotate_secrets(struct vh_db *db, struct vh_pool *pool, int *count,

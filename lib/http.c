@@ -214,6 +214,13 @@ enum vh_status vh_req_body(struct vh_req *req, const char **out, size_t *out_len
 
 	*out = NULL;
 	*out_len = 0;
+	/* The stream can be read once: later calls get the same bytes (a
+	 * handler may want both the parsed JSON and the raw body). */
+	if (req->body_read) {
+		*out = req->body;
+		*out_len = req->body_len;
+		return VH_OK;
+	}
 	if (cl && *cl) {
 		errno = 0;
 		len = strtoull(cl, &end, 10);
@@ -246,8 +253,9 @@ enum vh_status vh_req_body(struct vh_req *req, const char **out, size_t *out_len
 		return vh_fail(err, VH_BADREQUEST, "bad_request",
 			       "request body ended after %zu of %llu bytes", got, len);
 	body[len] = '\0';
-	*out = body;
-	*out_len = (size_t)len;
+	*out = req->body = body;
+	*out_len = req->body_len = (size_t)len;
+	req->body_read = true;
 	return VH_OK;
 }
 

@@ -40,6 +40,10 @@ struct vh_req {
 	size_t max_body;
 
 	struct vh_identity who;
+	/* The body once read (vh_req_body). */
+	const char *body;
+	size_t body_len;
+	bool body_read;
 
 	/* Filled by the router. */
 	int nparams;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "catalog.h"
 #include "db.h"
 #include "http.h"
 #include "json.h"
@@ -37,6 +38,9 @@ static const char sql_offered[] =
 	"GROUP_CONCAT(DISTINCT h.location ORDER BY h.location SEPARATOR ',') "
 	"FROM os_templates t JOIN os_template_vmids v ON v.os_template = t.name "
 	"JOIN proxmox_hosts h ON h.id = v.proxmox_host_id GROUP BY t.name ORDER BY t.name";
+static const char sql_offered_in[] =
+	"SELECT 1 FROM os_template_vmids v JOIN proxmox_hosts h ON h.id = v.proxmox_host_id "
+	"WHERE v.os_template = ? AND h.location = ? AND (? IS NULL OR h.id = ?) LIMIT 1";
 static const char sql_vmids_clear[] = "DELETE FROM os_template_vmids WHERE os_template = ?";
 static const char sql_vmid_add[] =
 	"INSERT INTO os_template_vmids (os_template, proxmox_host_id, template_vmid) VALUES (?, ?, ?)";
@@ -307,4 +311,18 @@ enum vh_status api_os_templates_delete(struct vh_req *req, struct vh_err *err)
 		return vh_fail(err, VH_NOTFOUND, "os_template_not_found", "no such OS template");
 	vh_resp_raw(req, 204, NULL, NULL, NULL, 0);
 	return VH_OK;
+}
+
+enum vh_status vh_os_template_offered(struct vh_db *db, struct vh_pool *pool, const char *name,
+				      const char *location, const char *host_id, bool *offered,
+				      struct vh_err *err)
+{
+	struct vh_param p[4] = {VH_PSTR(name), VH_PSTR(location), VH_PSTR(host_id), VH_PSTR(host_id)};
+	struct vh_rows r;
+	enum vh_status st;
+
+	st = vh_db_exec(db, pool, sql_offered_in, p, 4, VH_DB_IDEMPOTENT, &r, err);
+	if (st == VH_OK)
+		*offered = r.nrows > 0;
+	return st;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -121,6 +122,33 @@ enum vh_status vh_plans_for_sale(struct vh_db *db, struct vh_pool *pool, struct 
 				 struct vh_err *err)
 {
 	return vh_db_exec(db, pool, sql_for_sale, NULL, 0, VH_DB_IDEMPOTENT, out, err);
+}
+
+enum vh_status vh_plan_for_order(struct vh_db *db, struct vh_pool *pool, const char *name,
+				 struct vh_plan_order *out, struct vh_err *err)
+{
+	struct vh_param p[1] = {VH_PSTR(name)};
+	struct vh_rows r;
+	enum vh_status st;
+
+	st = vh_db_exec(db, pool, sql_get, p, 1, VH_DB_IDEMPOTENT, &r, err);
+	if (st != VH_OK)
+		return st;
+	if (r.nrows == 0)
+		return vh_fail(err, VH_NOTFOUND, "plan_not_found", "no such plan");
+	/* Columns as PLAN_COLS, then retired_at. */
+	out->name = vh_rows_get(&r, 0, 0);
+	out->vcpu = atol(vh_rows_get(&r, 0, 1));
+	out->memory_mb = atol(vh_rows_get(&r, 0, 2));
+	out->disk_gb = atol(vh_rows_get(&r, 0, 3));
+	out->gpu_count = atol(vh_rows_get(&r, 0, 4));
+	out->default_expire_days = atol(vh_rows_get(&r, 0, 8));
+	out->location = vh_rows_get(&r, 0, 9);
+	out->host_id = vh_rows_get(&r, 0, 10);
+	out->node = vh_rows_get(&r, 0, 11);
+	out->disk_storage = vh_rows_get(&r, 0, 13);
+	out->retired = vh_rows_get(&r, 0, 15) != NULL;
+	return VH_OK;
 }
 
 const struct vh_resource vh_plans_resource = {

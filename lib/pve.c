@@ -1,3 +1,7 @@
+/* The PVE client's transport: clients and their cache, TLS (CA or pinned
+ * certificate), one HTTP exchange in PVE's envelope, ticket login and the
+ * one retry after a 401.  Encoding and error kinds are in pve_form.c, tasks
+ * in pve_task.c, the API calls in pve_calls.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -5,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -17,19 +20,29 @@
 #include "json.h"
 #include "log.h"
 #include "pool.h"
-#include "pve.h"
+#include "pve_impl.h"
 
-/* Renew a ticket this long before PVE's 2 h lifetime runs out. */
-#define TICKET_RENEW_AFTER (110 * 60)
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define DEFAULT_TIMEOUT_MS 30000
+/* PVE's tickets live 2 h; log in again 10 min before, so a call started
+ * just before the renewal point cannot carry a ticket that dies mid-way. */
+#define DEFAULT_TICKET_RENEW_S (110 * 60)
+/* A JSON answer larger than this is not PVE talking. */
+#define MAX_BODY (16 * 1024 * 1024)
+#define CACHE_SIZE 32
 
 struct vh_pve {
-	struct vh_pve_config cfg;
-	char *api_url, *username, *password, *token, *ca_file, *ca_pem;
+	/* Own copies of the config; the cache compares them. */
+	char *api_url, *username, *password, *token, *fingerprint, *ca_file, *ca_pem;
+	long connect_timeout_ms, timeout_ms, ticket_renew_s;
+	const char *config_error;       /* set when the config cannot be used */
+	enum vh_pve_kind config_kind;
 	unsigned char pin[32];
 	bool pinned;
 	CURL *curl;
 	char *ticket, *csrf;
-	time_t ticket_at;
+	long ticket_at;                 /* monotonic seconds */
+	long connections;
 };
 
 static char *dup_or_null(const char *s)
@@ -37,53 +50,67 @@ static char *dup_or_null(const char *s)
 	return s && *s ? vh_xstrdup(s) : NULL;
 }
 
-static int hexval(int c)
+static void wipe(char **s)
 {
-	return isdigit(c) ? c - '0' : (tolower(c) >= 'a' && tolower(c) <= 'f') ? tolower(c) - 'a' + 10 : -1;
+	if (*s) {
+		OPENSSL_cleanse(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+static long mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct vh_pve *vh_pve_new(const struct vh_pve_config *cfg)
 {
 	struct vh_pve *p = vh_xcalloc(1, sizeof(*p));
-	const char *f;
-	int n = 0;
+	size_t n;
 
-	p->cfg = *cfg;
-	p->api_url = vh_xstrdup(cfg->api_url);
+	p->api_url = dup_or_null(cfg->api_url);
 	p->username = dup_or_null(cfg->username);
 	p->password = dup_or_null(cfg->password);
 	p->token = dup_or_null(cfg->token);
+	p->fingerprint = dup_or_null(cfg->fingerprint);
 	p->ca_file = dup_or_null(cfg->ca_file);
 	p->ca_pem = dup_or_null(cfg->ca_pem);
-	if (!p->cfg.connect_timeout_ms)
-		p->cfg.connect_timeout_ms = 5000;
-	if (!p->cfg.timeout_ms)
-		p->cfg.timeout_ms = 30000;
-	/* "AA:BB:..." → 32 bytes; anything else leaves pinning off and the
-	 * system store (or CA) in charge. */
-	for (f = cfg->fingerprint; f && *f && n < 32;) {
-		int hi = hexval((unsigned char)f[0]), lo = f[1] ? hexval((unsigned char)f[1]) : -1;
-
-		if (hi < 0 || lo < 0)
-			break;
-		p->pin[n++] = (unsigned char)(hi * 16 + lo);
-		f += 2;
-		if (*f == ':')
-			f++;
+	p->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms
+							     : DEFAULT_CONNECT_TIMEOUT_MS;
+	p->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+	p->ticket_renew_s = cfg->ticket_renew_s > 0 ? cfg->ticket_renew_s : DEFAULT_TICKET_RENEW_S;
+	/* "https://h:8006/" and "https://h:8006" name the same API. */
+	for (n = p->api_url ? strlen(p->api_url) : 0; n && p->api_url[n - 1] == '/'; n--)
+		p->api_url[n - 1] = '\0';
+	p->config_kind = VH_PVE_CONFIG;
+	if (!p->api_url || strncmp(p->api_url, "https://", 8) != 0)
+		p->config_error = "the API URL must be https://host:port";
+	else if (!p->token && (!p->username || !p->password))
+		p->config_error = "no credentials configured (a username and password, or a token)";
+	else if (p->token && !strchr(p->token, '='))
+		p->config_error = "the API token must be USER@REALM!ID=SECRET";
+	/* A pin that does not parse must not quietly become "no pin". */
+	if (p->fingerprint && vh_pve_fingerprint_parse(p->fingerprint, p->pin) != 0) {
+		p->config_error = "the TLS fingerprint is not a SHA-256 fingerprint (AA:BB:... 32 bytes)";
+		p->config_kind = VH_PVE_TLS;
 	}
-	p->pinned = n == 32 && f && !*f;
+	p->pinned = p->fingerprint != NULL;
 	p->curl = curl_easy_init();
 	if (!p->curl)
 		vh_oom();
 	return p;
-}
-
-static void wipe(char *s)
-{
-	if (s) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
 }
 
 void vh_pve_free(struct vh_pve *p)
@@ -93,51 +120,101 @@ void vh_pve_free(struct vh_pve *p)
 	curl_easy_cleanup(p->curl);
 	free(p->api_url);
 	free(p->username);
-	wipe(p->password);
-	wipe(p->token);
-	wipe(p->ticket);
-	wipe(p->csrf);
+	wipe(&p->password);
+	wipe(&p->token);
+	wipe(&p->ticket);
+	wipe(&p->csrf);
+	free(p->fingerprint);
 	free(p->ca_file);
 	free(p->ca_pem);
+	OPENSSL_cleanse(p->pin, sizeof(p->pin));
 	free(p);
 }
 
-const char *vh_pve_kind_name(enum vh_pve_kind kind)
+long vh_pve_connections(const struct vh_pve *p)
 {
-	static const char *const names[] = {"ok", "auth_failed", "tls_failed", "unreachable",
-					    "timeout", "not_found", "bad_parameter", "permission",
-					    "transient", "protocol", "locked", "exists", "not_running",
-					    "running", "task_failed"};
-
-	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+	return p->connections;
 }
 
-void vh_pve_form_add(struct vh_pool *pool, const char **form, const char *key, const char *value)
-{
-	struct vh_buf b = VH_BUF_INIT;
-	const unsigned char *v;
+/* ---- the per-process cache ------------------------------------------------------ */
 
-	if (*form && **form)
-		vh_buf_printf(&b, "%s&", *form);
-	vh_buf_printf(&b, "%s=", key);
-	for (v = (const unsigned char *)value; *v; v++) {
-		if (isalnum(*v) || strchr("-_.~", *v))
-			vh_buf_addc(&b, (char)*v);
-		else
-			vh_buf_printf(&b, "%%%02X", *v);
+static struct {
+	struct vh_pve *pve;
+	unsigned long used;
+} cache[CACHE_SIZE];
+static unsigned long cache_clock;
+
+static bool same(const char *mine, const char *theirs)
+{
+	if (!theirs || !*theirs)
+		return mine == NULL;
+	return mine && strcmp(mine, theirs) == 0;
+}
+
+/* mine was stored without trailing slashes. */
+static bool same_url(const char *mine, const char *theirs)
+{
+	size_t n = theirs ? strlen(theirs) : 0;
+
+	while (n && theirs[n - 1] == '/')
+		n--;
+	return mine && n == strlen(mine) && strncmp(mine, theirs, n) == 0;
+}
+
+static bool cache_match(const struct vh_pve *p, const struct vh_pve_config *c)
+{
+	return same(p->username, c->username) && same(p->password, c->password) &&
+	       same(p->token, c->token) && same(p->fingerprint, c->fingerprint) &&
+	       same(p->ca_file, c->ca_file) && same(p->ca_pem, c->ca_pem) &&
+	       p->connect_timeout_ms == (c->connect_timeout_ms > 0 ? c->connect_timeout_ms
+								    : DEFAULT_CONNECT_TIMEOUT_MS) &&
+	       p->timeout_ms == (c->timeout_ms > 0 ? c->timeout_ms : DEFAULT_TIMEOUT_MS) &&
+	       p->ticket_renew_s == (c->ticket_renew_s > 0 ? c->ticket_renew_s
+							     : DEFAULT_TICKET_RENEW_S) &&
+	       same_url(p->api_url, c->api_url);
+}
+
+struct vh_pve *vh_pve_get(const struct vh_pve_config *cfg)
+{
+	size_t i, victim = 0;
+
+	for (i = 0; i < CACHE_SIZE; i++) {
+		if (cache[i].pve && cache_match(cache[i].pve, cfg)) {
+			cache[i].used = ++cache_clock;
+			return cache[i].pve;
+		}
+		if (!cache[i].pve || (cache[victim].pve && cache[i].used < cache[victim].used))
+			victim = i;
 	}
-	*form = vh_pstrdup(pool, vh_buf_str(&b));
-	vh_buf_free(&b);
+	/* A host whose settings changed (a new password, a new pin) gets a
+	 * new client; the old one ages out. */
+	vh_pve_free(cache[victim].pve);
+	cache[victim].pve = vh_pve_new(cfg);
+	cache[victim].used = ++cache_clock;
+	return cache[victim].pve;
 }
 
-/* ---- TLS pinning ------------------------------------------------------- */
+void vh_pve_cache_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_SIZE; i++) {
+		vh_pve_free(cache[i].pve);
+		cache[i].pve = NULL;
+	}
+}
+
+/* ---- TLS pinning ---------------------------------------------------------------- */
 
 /* With a pin, the leaf certificate's SHA-256 must equal it; the chain is
- * not consulted (PVE's CA is self-signed), and nothing else is accepted. */
+ * not consulted (PVE's CA is self-signed) and nothing else is accepted.
+ * OpenSSL calls this for every certificate and every problem it finds, and
+ * always for the leaf (depth 0) last, so checking the leaf on each depth-0
+ * call and forgiving the chain above it is exactly "pin the certificate". */
 static int verify_pin(int preverify, X509_STORE_CTX *x)
 {
 	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct vh_pve *p = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	struct vh_pve *p = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	X509 *cert;
@@ -148,7 +225,7 @@ static int verify_pin(int preverify, X509_STORE_CTX *x)
 		return 1;
 	}
 	cert = X509_STORE_CTX_get_current_cert(x);
-	if (!p || !cert || !X509_digest(cert, EVP_sha256(), md, &n) || n != 32 ||
+	if (!p || !p->pinned || !cert || !X509_digest(cert, EVP_sha256(), md, &n) || n != 32 ||
 	    CRYPTO_memcmp(md, p->pin, 32) != 0) {
 		X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
 		return 0;
@@ -157,8 +234,8 @@ static int verify_pin(int preverify, X509_STORE_CTX *x)
 	return 1;
 }
 
-/* libcurl builds a fresh SSL_CTX per connection and lets us adjust it:
- * install the pin check and point the context at this client. */
+/* libcurl builds an SSL_CTX per connection and lets us adjust it before
+ * the handshake: install the pin check and point the context at us. */
 static CURLcode ssl_ctx_pin(CURL *curl, void *sslctx, void *user)
 {
 	(void)curl;
@@ -167,192 +244,299 @@ static CURLcode ssl_ctx_pin(CURL *curl, void *sslctx, void *user)
 	return CURLE_OK;
 }
 
-/* ---- the call ----------------------------------------------------------- */
-
-static size_t sink(char *ptr, size_t size, size_t n, void *user)
+/* Verification settings for one request; -1 when libcurl cannot honour
+ * them (then nothing is sent). */
+static int setup_tls(struct vh_pve *p)
 {
-	struct vh_buf *b = user;
-
-	if (b->len + size * n > 16 * 1024 * 1024)
+	curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (p->pinned) {
+		/* The pin replaces the chain and the host name: PVE's node
+		 * certificates name the node, not the address we dial. */
+		curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+		if (curl_easy_setopt(p->curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_pin) != CURLE_OK ||
+		    curl_easy_setopt(p->curl, CURLOPT_SSL_CTX_DATA, p) != CURLE_OK)
+			return -1;
+		/* A resumed session skips certificate verification. */
+		curl_easy_setopt(p->curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 		return 0;
-	vh_buf_add(b, ptr, size * n);
-	return size * n;
+	}
+	curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->ca_file && curl_easy_setopt(p->curl, CURLOPT_CAINFO, p->ca_file) != CURLE_OK)
+		return -1;
+	if (p->ca_pem) {
+		struct curl_blob blob = {p->ca_pem, strlen(p->ca_pem), CURL_BLOB_COPY};
+
+		if (curl_easy_setopt(p->curl, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+			return -1;
+	}
+	return 0;
 }
+
+/* ---- one exchange ---------------------------------------------------------------- */
 
 struct reply {
 	struct vh_buf body;
 	char reason[256];
 };
 
+static size_t sink(char *ptr, size_t size, size_t n, void *user)
+{
+	struct reply *r = user;
+
+	if (r->body.len + size * n > MAX_BODY)
+		return 0;
+	vh_buf_add(&r->body, ptr, size * n);
+	return size * n;
+}
+
+/* PVE puts the first line of its error text in the reason phrase
+ * ("HTTP/1.1 500 VM 100 not running"): keep it. */
 static size_t header_cb(char *ptr, size_t size, size_t n, void *user)
 {
 	struct reply *r = user;
-	size_t len = size * n;
+	size_t len = size * n, rl;
+	const char *sp, *reason;
 
-	/* "HTTP/1.1 500 VM 100 not running\r\n": keep the reason phrase. */
-	if (len > 13 && strncmp(ptr, "HTTP/", 5) == 0) {
-		const char *sp = memchr(ptr, ' ', len);
-
-		if (sp && (size_t)(sp - ptr) + 5 < len) {
-			const char *reason = sp + 5;
-			size_t rl = len - (size_t)(reason - ptr);
-
-			while (rl && (reason[rl - 1] == '\r' || reason[rl - 1] == '\n'))
-				rl--;
-			if (rl >= sizeof(r->reason))
-				rl = sizeof(r->reason) - 1;
-			memcpy(r->reason, reason, rl);
-			r->reason[rl] = '\0';
-		}
-	}
+	if (len < 13 || strncmp(ptr, "HTTP/", 5) != 0)
+		return len;
+	r->reason[0] = '\0';
+	sp = memchr(ptr, ' ', len);
+	if (!sp || (size_t)(sp - ptr) + 5 >= len)
+		return len;
+	reason = sp + 5;
+	rl = len - (size_t)(reason - ptr);
+	while (rl && (reason[rl - 1] == '\r' || reason[rl - 1] == '\n'))
+		rl--;
+	if (rl >= sizeof(r->reason))
+		rl = sizeof(r->reason) - 1;
+	memcpy(r->reason, reason, rl);
+	r->reason[rl] = '\0';
 	return len;
 }
 
-static void set_error(struct vh_pve_error *pe, enum vh_pve_kind kind, long status, const char *msg)
+/* libcurl's failures by what they mean for the caller. */
+static const struct {
+	CURLcode rc;
+	enum vh_pve_kind kind;
+} curl_kinds[] = {
+	{CURLE_OPERATION_TIMEDOUT, VH_PVE_TIMEOUT},
+	{CURLE_PEER_FAILED_VERIFICATION, VH_PVE_TLS},
+	{CURLE_SSL_CONNECT_ERROR, VH_PVE_TLS},
+	{CURLE_SSL_CERTPROBLEM, VH_PVE_TLS},
+	{CURLE_SSL_CACERT_BADFILE, VH_PVE_TLS},
+	{CURLE_SSL_CIPHER, VH_PVE_TLS},
+	{CURLE_SSL_ISSUER_ERROR, VH_PVE_TLS},
+	{CURLE_SSL_PINNEDPUBKEYNOTMATCH, VH_PVE_TLS},
+	{CURLE_SSL_ENGINE_INITFAILED, VH_PVE_TLS},
+	{CURLE_NOT_BUILT_IN, VH_PVE_TLS},
+	{CURLE_UNSUPPORTED_PROTOCOL, VH_PVE_CONFIG},
+	{CURLE_URL_MALFORMAT, VH_PVE_CONFIG},
+	{CURLE_WRITE_ERROR, VH_PVE_PROTOCOL},
+};
+
+static enum vh_pve_kind curl_kind(CURLcode rc)
 {
-	pe->kind = kind;
-	pe->http_status = status;
-	snprintf(pe->message, sizeof(pe->message), "%s", msg ? msg : "");
+	size_t i;
+
+	for (i = 0; i < sizeof(curl_kinds) / sizeof(curl_kinds[0]); i++)
+		if (curl_kinds[i].rc == rc)
+			return curl_kinds[i].kind;
+	/* Refused, reset, unresolvable, nothing received. */
+	return VH_PVE_UNREACHABLE;
 }
 
-static enum vh_status to_status(const struct vh_pve_error *pe, struct vh_err *err)
+/* Parameters whose values are secrets: a 400 may quote them back. */
+static const char *const secret_params[] = {"password", "cipassword", NULL};
+
+static void scrub_all(struct vh_pve_error *pe, const char *secret)
 {
-	switch (pe->kind) {
-	case VH_PVE_OK:
-		return VH_OK;
-	case VH_PVE_NOTFOUND:
-		return vh_fail(err, VH_NOTFOUND, "pve_not_found", "Proxmox: %s", pe->message);
-	case VH_PVE_BADPARAM:
-		return vh_fail(err, VH_INVALID, "pve_bad_parameter", "Proxmox: %s", pe->message);
-	case VH_PVE_EXISTS:
-	case VH_PVE_RUNNING:
-	case VH_PVE_NOT_RUNNING:
-		return vh_fail(err, VH_CONFLICT, vh_pve_kind_name(pe->kind), "Proxmox: %s", pe->message);
-	case VH_PVE_LOCKED:
-	case VH_PVE_UNREACHABLE:
-	case VH_PVE_TIMEOUT:
-	case VH_PVE_TRANSIENT:
-		return vh_fail(err, VH_TRANSIENT, vh_pve_kind_name(pe->kind) , "Proxmox: %s", pe->message);
-	default:
-		return vh_fail(err, VH_UNAVAILABLE, vh_pve_kind_name(pe->kind), "Proxmox: %s", pe->message);
+	int i;
+
+	vh_pve_scrub(pe->message, sizeof(pe->message), secret);
+	for (i = 0; i < pe->nparams; i++)
+		vh_pve_scrub(pe->params[i].message, sizeof(pe->params[i].message), secret);
+	vh_pve_scrub(pe->log_tail, sizeof(pe->log_tail), secret);
+}
+
+/* Take every secret this request carried out of the error text. */
+static void scrub_error(const struct vh_pve *p, const char *form, struct vh_pve_error *pe)
+{
+	const char *f = form;
+	size_t i;
+
+	scrub_all(pe, p->password);
+	scrub_all(pe, p->ticket);
+	scrub_all(pe, p->csrf);
+	if (p->token && strchr(p->token, '='))
+		scrub_all(pe, strchr(p->token, '=') + 1);
+	while (f && *f) {
+		size_t klen = strcspn(f, "="), vlen;
+		const char *v = f[klen] == '=' ? f + klen + 1 : f + klen;
+		char *plain, *o;
+
+		vlen = strcspn(v, "&");
+		for (i = 0; secret_params[i]; i++) {
+			if (strlen(secret_params[i]) != klen || strncmp(f, secret_params[i], klen))
+				continue;
+			plain = vh_xmalloc(vlen + 1);
+			memcpy(plain, v, vlen);
+			plain[vlen] = '\0';
+			scrub_all(pe, plain);
+			/* ...and decoded, as PVE would quote it. */
+			o = plain;
+			for (const char *c = plain; *c; c++) {
+				if (*c == '%' && isxdigit((unsigned char)c[1]) &&
+				    isxdigit((unsigned char)c[2])) {
+					char hex[3] = {c[1], c[2], 0};
+
+					*o++ = (char)strtol(hex, NULL, 16);
+					c += 2;
+				} else {
+					*o++ = *c == '+' ? ' ' : *c;
+				}
+			}
+			*o = '\0';
+			scrub_all(pe, plain);
+			OPENSSL_cleanse(plain, vlen);
+			free(plain);
+		}
+		f = v + vlen + (v[vlen] == '&');
 	}
 }
 
-/* PVE says most things with a 500 and a sentence; the sentence decides. */
-static enum vh_pve_kind classify(long status, const char *reason)
+/* An answer other than 200: PVE's text, the parameter map, the kind. */
+static void http_error(struct vh_pve_error *pe, long status, const struct reply *r)
 {
-	if (reason && status == 500) {
-		if (strstr(reason, "VM is locked") || strstr(reason, "got timeout"))
-			return VH_PVE_LOCKED;
-		if (strstr(reason, "already exists"))
-			return VH_PVE_EXISTS;
-		if (strstr(reason, "not running"))
-			return VH_PVE_NOT_RUNNING;
-		if (strstr(reason, "already running") || strstr(reason, "is running"))
-			return VH_PVE_RUNNING;
-		if (strstr(reason, "does not exist") || strstr(reason, "unable to find configuration"))
-			return VH_PVE_NOTFOUND;
+	json_object *e = json_tokener_parse(vh_buf_str(&r->body)), *m, *errs;
+	struct vh_buf text = VH_BUF_INIT;
+	const char *msg = NULL;
+	int np = 0;
+
+	/* Since pve-http-server 5.2 the body has the full text; older ones
+	 * only the reason phrase. */
+	if (e && json_object_object_get_ex(e, "message", &m) && json_object_is_type(m, json_type_string))
+		msg = json_object_get_string(m);
+	if (msg && *msg)
+		vh_buf_add(&text, msg, strcspn(msg, "\n"));
+	else if (r->reason[0])
+		vh_buf_adds(&text, r->reason);
+	else
+		vh_buf_printf(&text, "HTTP %ld", status);
+	vh_pve_seterr(pe, VH_PVE_OK, status, vh_buf_str(&text));
+	if (e && json_object_object_get_ex(e, "errors", &errs) &&
+	    json_object_is_type(errs, json_type_object)) {
+		json_object_object_foreach(errs, k, v) {
+			const char *vs = json_object_get_string(v);
+
+			vh_buf_printf(&text, "; %s: %s", k, vs ? vs : "");
+			if (np < VH_PVE_PARAMS_MAX) {
+				snprintf(pe->params[np].name, sizeof(pe->params[np].name), "%s", k);
+				snprintf(pe->params[np].message, sizeof(pe->params[np].message), "%.*s",
+					 (int)strcspn(vs ? vs : "", "\n"), vs ? vs : "");
+				np++;
+			}
+		}
+		snprintf(pe->message, sizeof(pe->message), "%s", vh_buf_str(&text));
 	}
-	if (status == 401)
-		return VH_PVE_AUTH;
-	if (status == 403)
-		return VH_PVE_PERMISSION;
-	if (status == 400)
-		return VH_PVE_BADPARAM;
-	if (status == 404 || status == 501 || (reason && strstr(reason, "does not exist")))
-		return VH_PVE_NOTFOUND;
-	if (status == 595 || status == 596)
-		return VH_PVE_UNREACHABLE;
-	return VH_PVE_TRANSIENT;
+	pe->nparams = np;
+	pe->kind = pe->cause = vh_pve_classify(status, vh_buf_str(&text));
+	vh_buf_free(&text);
+	json_object_put(e);
 }
 
 static enum vh_pve_kind perform(struct vh_pve *p, struct vh_pool *pool, const char *method,
 				const char *path, const char *form, bool with_auth,
-				json_object **data, struct vh_pve_error *pe)
+				json_object **data, json_object **env, struct vh_pve_error *pe)
 {
-	struct reply r;
-	struct curl_slist *h = NULL;
-	const char *url;
-	long status = 0;
-	CURLcode rc;
-	json_object *o;
 	bool query = !strcmp(method, "GET") || !strcmp(method, "DELETE");
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	struct vh_buf hdr = VH_BUF_INIT;
+	struct reply r;
+	long status = 0, conns = 0, started = mono_ms();
+	const char *url;
+	json_object *o;
+	CURLcode rc;
 
 	memset(&r, 0, sizeof(r));
-	url = vh_psprintf(pool, "%s/api2/json%s%s%s", p->api_url, path, query && form && *form ? "?" : "",
-			  query && form ? form : "");
-	curl_easy_reset(p->curl);
+	*data = NULL;
+	url = vh_psprintf(pool, "%s/api2/json%s%s%s", p->api_url, path,
+			  query && form && *form ? "?" : "", query && form ? form : "");
+	if (setup_tls(p) != 0) {
+		vh_pve_seterr(pe, VH_PVE_TLS, 0,
+			      "this libcurl cannot verify the pinned certificate or the CA given "
+			      "(it needs OpenSSL); refusing to connect unverified");
+		return pe->kind;
+	}
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
 	curl_easy_setopt(p->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, p->cfg.connect_timeout_ms);
-	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, p->cfg.timeout_ms);
+	/* PVE speaks HTTP/1.1 and says what went wrong in the reason phrase,
+	 * which HTTP/2 does not have. */
+	curl_easy_setopt(p->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, p->connect_timeout_ms);
+	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, p->timeout_ms);
+	curl_easy_setopt(p->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(p->curl, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(p->curl, CURLOPT_HEADERDATA, &r);
-	curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	if (p->pinned) {
-		/* The pin replaces the chain and the host name. */
-		curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-		curl_easy_setopt(p->curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_pin);
-		curl_easy_setopt(p->curl, CURLOPT_SSL_CTX_DATA, p);
-		curl_easy_setopt(p->curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	} else {
-		curl_easy_setopt(p->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (p->ca_file)
-			curl_easy_setopt(p->curl, CURLOPT_CAINFO, p->ca_file);
-		if (p->ca_pem) {
-			struct curl_blob blob = {p->ca_pem, strlen(p->ca_pem), CURL_BLOB_COPY};
-
-			curl_easy_setopt(p->curl, CURLOPT_CAINFO_BLOB, &blob);
-		}
-	}
 	if (!query) {
+		/* PVE reads form bodies; an empty one is still a body. */
 		curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, form ? form : "");
 		h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
 	}
 	h = curl_slist_append(h, "Accept: application/json");
 	h = curl_slist_append(h, "Expect:");
+	/* Headers with secrets are built in a buffer that is wiped after. */
 	if (with_auth && p->token) {
-		h = curl_slist_append(h, vh_psprintf(pool, "Authorization: PVEAPIToken=%s", p->token));
+		vh_buf_printf(&hdr, "Authorization: PVEAPIToken=%s", p->token);
+		h = curl_slist_append(h, vh_buf_str(&hdr));
 	} else if (with_auth && p->ticket) {
-		h = curl_slist_append(h, vh_psprintf(pool, "Cookie: PVEAuthCookie=%s", p->ticket));
-		if (!query || strcmp(method, "GET") != 0)
-			h = curl_slist_append(h, vh_psprintf(pool, "CSRFPreventionToken: %s", p->csrf));
+		vh_buf_printf(&hdr, "Cookie: PVEAuthCookie=%s", p->ticket);
+		h = curl_slist_append(h, vh_buf_str(&hdr));
+		if (strcmp(method, "GET") != 0) {
+			vh_buf_clear(&hdr);
+			vh_buf_printf(&hdr, "CSRFPreventionToken: %s", p->csrf);
+			h = curl_slist_append(h, vh_buf_str(&hdr));
+		}
 	}
+	if (hdr.data)
+		OPENSSL_cleanse(hdr.data, hdr.cap);
+	vh_buf_free(&hdr);
+	if (!h)
+		vh_oom();
 	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(p->curl);
+	for (struct curl_slist *s = h; s; s = s->next)
+		OPENSSL_cleanse(s->data, strlen(s->data));
 	curl_slist_free_all(h);
 	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(p->curl, CURLINFO_NUM_CONNECTS, &conns);
+	p->connections += conns;
+	/* Drop the pointers into this frame (error buffer, reply, headers)
+	 * and into the pool before they dangle; the connection stays. */
+	curl_easy_reset(p->curl);
+	vh_log(VH_LOG_DEBUG, "pve %s %s: %ld (%s) in %ld ms", method, path, status,
+	       rc == CURLE_OK ? "ok" : curl_easy_strerror(rc), mono_ms() - started);
 	if (rc != CURLE_OK) {
-		enum vh_pve_kind k = rc == CURLE_OPERATION_TIMEDOUT ? VH_PVE_TIMEOUT
-				     : (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
-					rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE)
-					     ? VH_PVE_TLS
-					     : VH_PVE_UNREACHABLE;
+		enum vh_pve_kind k = curl_kind(rc);
 
-		set_error(pe, k, 0, curl_easy_strerror(rc));
+		vh_pve_seterr(pe, k, 0, NULL);
+		if (rc == CURLE_PEER_FAILED_VERIFICATION && p->pinned)
+			snprintf(pe->message, sizeof(pe->message),
+				 "the server's certificate does not match the pinned fingerprint (%s)",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		else
+			snprintf(pe->message, sizeof(pe->message), "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		vh_buf_free(&r.body);
 		return k;
 	}
 	if (status != 200) {
-		json_object *e = json_tokener_parse(vh_buf_str(&r.body)), *m, *errs;
-		struct vh_buf msg = VH_BUF_INIT;
-
-		vh_buf_adds(&msg, r.reason[0] ? r.reason : "error");
-		if (e && json_object_object_get_ex(e, "errors", &errs) && errs) {
-			json_object_object_foreach(errs, k, v)
-				vh_buf_printf(&msg, "; %s: %s", k, json_object_get_string(v));
-		} else if (e && json_object_object_get_ex(e, "message", &m) && m &&
-			   strlen(json_object_get_string(m)) > strlen(r.reason)) {
-			vh_buf_printf(&msg, " (%.*s)", (int)strcspn(json_object_get_string(m), "\n"),
-				      json_object_get_string(m));
-		}
-		set_error(pe, classify(status, r.reason), status, vh_buf_str(&msg));
-		vh_buf_free(&msg);
-		json_object_put(e);
+		http_error(pe, status, &r);
+		scrub_error(p, form, pe);
 		vh_buf_free(&r.body);
 		return pe->kind;
 	}
@@ -360,251 +544,90 @@ static enum vh_pve_kind perform(struct vh_pve *p, struct vh_pool *pool, const ch
 	vh_buf_free(&r.body);
 	if (!o || !json_object_object_get_ex(o, "data", NULL)) {
 		json_object_put(o);
-		set_error(pe, VH_PVE_PROTOCOL, status, "the answer is not Proxmox's {\"data\": ...}");
+		vh_pve_seterr(pe, VH_PVE_PROTOCOL, status, "the answer is not Proxmox's {\"data\": ...}");
 		return VH_PVE_PROTOCOL;
 	}
-	*data = json_object_get(json_object_object_get(o, "data"));
-	json_object_put(o);
-	if (*data)
-		vh_json_own(pool, *data);
-	set_error(pe, VH_PVE_OK, 200, NULL);
+	/* The envelope stays alive (total, ...) with data; the pool puts it. */
+	vh_json_own(pool, o);
+	*data = json_object_object_get(o, "data");
+	if (env)
+		*env = o;
+	vh_pve_seterr(pe, VH_PVE_OK, status, NULL);
 	return VH_PVE_OK;
 }
 
-/* Ticket login (or renewal with the current ticket as the password). */
+/* Ticket login.  We hold the password anyway, so renewal is a fresh login
+ * rather than PVE's password=<ticket> renewal: it cannot fail where that
+ * could (a ticket already expired) and needs no second code path. */
 static enum vh_pve_kind login(struct vh_pve *p, struct vh_pool *pool, struct vh_pve_error *pe)
 {
-	const char *form = NULL;
+	struct vh_buf form = VH_BUF_INIT;
 	json_object *d = NULL, *t, *c;
 	enum vh_pve_kind k;
+	const char *u = vh_pve_escape(pool, p->username);
 
-	vh_pve_form_add(pool, &form, "username", p->username);
-	vh_pve_form_add(pool, &form, "password", p->password);
-	k = perform(p, pool, "POST", "/access/ticket", form, false, &d, pe);
+	vh_buf_printf(&form, "username=%s&password=", u);
+	/* The escaped password goes straight into the wiped buffer, never
+	 * into the pool. */
+	for (const unsigned char *s = (const unsigned char *)p->password; *s; s++) {
+		if (isalnum(*s) || strchr("-_.~", *s))
+			vh_buf_addc(&form, (char)*s);
+		else
+			vh_buf_printf(&form, "%%%02X", *s);
+	}
+	k = perform(p, pool, "POST", "/access/ticket", vh_buf_str(&form), false, &d, NULL, pe);
+	OPENSSL_cleanse(form.data, form.cap);
+	vh_buf_free(&form);
 	if (k != VH_PVE_OK)
 		return k;
 	if (!d || !json_object_object_get_ex(d, "ticket", &t) ||
-	    !json_object_object_get_ex(d, "CSRFPreventionToken", &c)) {
-		set_error(pe, VH_PVE_PROTOCOL, 200, "login answer without a ticket");
+	    !json_object_object_get_ex(d, "CSRFPreventionToken", &c) ||
+	    !json_object_is_type(t, json_type_string) || !json_object_is_type(c, json_type_string)) {
+		vh_pve_seterr(pe, VH_PVE_PROTOCOL, 200, "the login answer has no ticket");
 		return VH_PVE_PROTOCOL;
 	}
-	wipe(p->ticket);
-	wipe(p->csrf);
+	wipe(&p->ticket);
+	wipe(&p->csrf);
 	p->ticket = vh_xstrdup(json_object_get_string(t));
 	p->csrf = vh_xstrdup(json_object_get_string(c));
-	p->ticket_at = time(NULL);
+	p->ticket_at = mono_s();
+	vh_log(VH_LOG_DEBUG, "pve: logged in to %s as %s", p->api_url, p->username);
 	return VH_PVE_OK;
+}
+
+enum vh_status vh_pve_call_env(struct vh_pve *p, struct vh_pool *pool, const char *method,
+			       const char *path, const char *form, json_object **data,
+			       json_object **env, struct vh_pve_error *pe, struct vh_err *err)
+{
+	enum vh_pve_kind k;
+
+	*data = NULL;
+	if (env)
+		*env = NULL;
+	if (p->config_error) {
+		vh_pve_seterr(pe, p->config_kind, 0, p->config_error);
+		return vh_pve_error_status(pe, err);
+	}
+	if (!p->token && (!p->ticket || mono_s() - p->ticket_at >= p->ticket_renew_s) &&
+	    login(p, pool, pe) != VH_PVE_OK)
+		return vh_pve_error_status(pe, err);
+	k = perform(p, pool, method, path, form, true, data, env, pe);
+	/* A ticket can be refused before its time (PVE restarted with a new
+	 * key, clocks apart): log in again once and retry once.  PVE refused
+	 * the request, so repeating a write is safe.  A token refused is
+	 * refused. */
+	if (k == VH_PVE_AUTH && !p->token) {
+		wipe(&p->ticket);
+		if (login(p, pool, pe) != VH_PVE_OK)
+			return vh_pve_error_status(pe, err);
+		perform(p, pool, method, path, form, true, data, env, pe);
+	}
+	return vh_pve_error_status(pe, err);
 }
 
 enum vh_status vh_pve_call(struct vh_pve *p, struct vh_pool *pool, const char *method,
 			   const char *path, const char *form, json_object **data,
 			   struct vh_pve_error *pe, struct vh_err *err)
 {
-	enum vh_pve_kind k;
-
-	*data = NULL;
-	if (!p->token) {
-		if (!p->username || !p->password) {
-			set_error(pe, VH_PVE_AUTH, 0, "no credentials configured");
-			return to_status(pe, err);
-		}
-		if ((!p->ticket || time(NULL) - p->ticket_at > TICKET_RENEW_AFTER) &&
-		    login(p, pool, pe) != VH_PVE_OK)
-			return to_status(pe, err);
-	}
-	k = perform(p, pool, method, path, form, true, data, pe);
-	/* A ticket can be refused before its time (server restart, clock):
-	 * log in again once and retry. */
-	if (k == VH_PVE_AUTH && !p->token) {
-		wipe(p->ticket);
-		p->ticket = NULL;
-		if (login(p, pool, pe) != VH_PVE_OK)
-			return to_status(pe, err);
-		k = perform(p, pool, method, path, form, true, data, pe);
-	}
-	(void)k;
-	return to_status(pe, err);
-}
-
-enum vh_status vh_pve_version(struct vh_pve *pve, struct vh_pool *pool, json_object **out,
-			      struct vh_pve_error *perr, struct vh_err *err)
-{
-	return vh_pve_call(pve, pool, "GET", "/version", NULL, out, perr, err);
-}
-
-enum vh_status vh_pve_nodes(struct vh_pve *pve, struct vh_pool *pool, json_object **out,
-			    struct vh_pve_error *perr, struct vh_err *err)
-{
-	return vh_pve_call(pve, pool, "GET", "/nodes", NULL, out, perr, err);
-}
-
-enum vh_status vh_pve_resources(struct vh_pve *pve, struct vh_pool *pool, const char *type,
-				json_object **out, struct vh_pve_error *perr, struct vh_err *err)
-{
-	const char *form = NULL;
-
-	if (type)
-		vh_pve_form_add(pool, &form, "type", type);
-	return vh_pve_call(pve, pool, "GET", "/cluster/resources", form, out, perr, err);
-}
-
-/* ---- VMs and tasks --------------------------------------------------------- */
-
-static const char *vm_path(struct vh_pool *pool, const char *node, long vmid, const char *rest)
-{
-	return vh_psprintf(pool, "/nodes/%s/qemu/%ld%s", node, vmid, rest);
-}
-
-static enum vh_status want_upid(json_object *d, const char **upid, struct vh_pve_error *pe,
-				struct vh_err *err)
-{
-	if (!d || !json_object_is_type(d, json_type_string)) {
-		set_error(pe, VH_PVE_PROTOCOL, 200, "expected a task id (UPID)");
-		return to_status(pe, err);
-	}
-	*upid = json_object_get_string(d);
-	return VH_OK;
-}
-
-enum vh_status vh_pve_nextid(struct vh_pve *pve, struct vh_pool *pool, long *vmid,
-			     struct vh_pve_error *pe, struct vh_err *err)
-{
-	json_object *d;
-	enum vh_status st = vh_pve_call(pve, pool, "GET", "/cluster/nextid", NULL, &d, pe, err);
-
-	if (st != VH_OK)
-		return st;
-	/* A string since forever; accept a number too. */
-	*vmid = d ? atol(json_object_get_string(d)) : 0;
-	if (*vmid < 100) {
-		set_error(pe, VH_PVE_PROTOCOL, 200, "nextid answered no usable vmid");
-		return to_status(pe, err);
-	}
-	return VH_OK;
-}
-
-enum vh_status vh_pve_clone(struct vh_pve *pve, struct vh_pool *pool, const char *node, long src,
-			    long newid, const char *name, int full, const char **upid,
-			    struct vh_pve_error *pe, struct vh_err *err)
-{
-	const char *form = NULL;
-	json_object *d;
-	enum vh_status st;
-
-	vh_pve_form_add(pool, &form, "newid", vh_psprintf(pool, "%ld", newid));
-	if (name)
-		vh_pve_form_add(pool, &form, "name", name);
-	vh_pve_form_add(pool, &form, "full", full ? "1" : "0");
-	st = vh_pve_call(pve, pool, "POST", vm_path(pool, node, src, "/clone"), form, &d, pe, err);
-	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
-}
-
-enum vh_status vh_pve_vm_status(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
-				json_object **out, struct vh_pve_error *pe, struct vh_err *err)
-{
-	return vh_pve_call(pve, pool, "GET", vm_path(pool, node, vmid, "/status/current"), NULL, out, pe,
-			   err);
-}
-
-enum vh_status vh_pve_vm_action(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
-				const char *action, const char **upid, struct vh_pve_error *pe,
-				struct vh_err *err)
-{
-	static const char *const actions[] = {"start", "stop", "shutdown", "reboot", "reset",
-					      "suspend", "resume", NULL};
-	json_object *d;
-	enum vh_status st;
-	size_t i;
-
-	for (i = 0; actions[i] && strcmp(actions[i], action); i++)
-		;
-	if (!actions[i])
-		return vh_fail(err, VH_INTERNAL, "internal_error", "unknown power action %s", action);
-	st = vh_pve_call(pve, pool, "POST", vm_path(pool, node, vmid, vh_psprintf(pool, "/status/%s", action)),
-			 "", &d, pe, err);
-	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
-}
-
-enum vh_status vh_pve_config_set(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
-				 const char *form, int async, const char **upid,
-				 struct vh_pve_error *pe, struct vh_err *err)
-{
-	json_object *d;
-	enum vh_status st = vh_pve_call(pve, pool, async ? "POST" : "PUT",
-					vm_path(pool, node, vmid, "/config"), form, &d, pe, err);
-
-	*upid = NULL;
-	if (st != VH_OK || !async)
-		return st;
-	return want_upid(d, upid, pe, err);
-}
-
-enum vh_status vh_pve_config_get(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
-				 json_object **out, struct vh_pve_error *pe, struct vh_err *err)
-{
-	return vh_pve_call(pve, pool, "GET", vm_path(pool, node, vmid, "/config"), NULL, out, pe, err);
-}
-
-enum vh_status vh_pve_destroy(struct vh_pve *pve, struct vh_pool *pool, const char *node, long vmid,
-			      const char **upid, struct vh_pve_error *pe, struct vh_err *err)
-{
-	json_object *d;
-	enum vh_status st = vh_pve_call(pve, pool, "DELETE", vm_path(pool, node, vmid, ""),
-					"purge=1&destroy-unreferenced-disks=1", &d, pe, err);
-
-	return st == VH_OK ? want_upid(d, upid, pe, err) : st;
-}
-
-const char *vh_pve_upid_node(struct vh_pool *pool, const char *upid)
-{
-	const char *p, *q;
-	int colons = 0;
-
-	if (!upid || strncmp(upid, "UPID:", 5) != 0 || upid[strlen(upid) - 1] != ':')
-		return NULL;
-	for (p = upid; *p; p++)
-		colons += *p == ':';
-	if (colons < 8)
-		return NULL;
-	p = upid + 5;
-	q = strchr(p, ':');
-	return q > p ? vh_pstrndup(pool, p, (size_t)(q - p)) : NULL;
-}
-
-enum vh_status vh_pve_task_wait(struct vh_pve *pve, struct vh_pool *pool, const char *upid,
-				long deadline_ms, struct vh_pve_error *pe, struct vh_err *err)
-{
-	const char *node = vh_pve_upid_node(pool, upid), *path, *status, *exitstatus;
-	long waited = 0, step = 100;
-	json_object *d;
-	enum vh_status st;
-
-	if (!node) {
-		set_error(pe, VH_PVE_PROTOCOL, 0, "not a task id (UPID)");
-		return to_status(pe, err);
-	}
-	path = vh_psprintf(pool, "/nodes/%s/tasks/%s/status", node, upid);
-	for (;;) {
-		st = vh_pve_call(pve, pool, "GET", path, NULL, &d, pe, err);
-		if (st != VH_OK)
-			return st;
-		status = json_object_get_string(json_object_object_get(d, "status"));
-		if (status && strcmp(status, "stopped") == 0)
-			break;
-		if (waited >= deadline_ms) {
-			set_error(pe, VH_PVE_TIMEOUT, 0, "the task did not finish in time");
-			return to_status(pe, err);
-		}
-		usleep((useconds_t)step * 1000);
-		waited += step;
-		step = step * 2 > 2000 ? 2000 : step * 2;
-	}
-	exitstatus = json_object_get_string(json_object_object_get(d, "exitstatus"));
-	if (exitstatus && (!strcmp(exitstatus, "OK") || !strncmp(exitstatus, "WARNINGS", 8)))
-		return VH_OK;
-	set_error(pe, VH_PVE_TASK_FAILED, 200, exitstatus ? exitstatus : "task ended without a status");
-	/* The task's own words decide what kind of failure it was. */
-	if (exitstatus && (strstr(exitstatus, "got timeout") || strstr(exitstatus, "VM is locked")))
-		pe->kind = VH_PVE_LOCKED;
-	return vh_fail(err, VH_BADGATEWAY, "pve_task_failed", "Proxmox task failed: %s", pe->message);
+	return vh_pve_call_env(p, pool, method, path, form, data, NULL, pe, err);
 }

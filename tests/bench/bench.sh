@@ -55,11 +55,36 @@ run() { # label url [header]
 	echo "$1|$rps|$p50|$p99"
 }
 
+# Servers: the demo host pve-sim and three users with 1, 100 and 1000
+# servers on it, bulk-inserted (their VMIDs have no VM: the read still asks
+# pve-sim once per host and merges what it answers).
+"$SRC/tests/seed-demo" "$DIR" >/dev/null
+db() { mariadb --no-defaults -S "$DIR/run/db.sock" -uroot vibehost "$@"; }
+declare -A owner
+vmbase=100000
+for n in 1 100 1000; do
+	owner[$n]=$(curl -sf --cacert "$DIR/tls/cert.pem" "$base/users" -H "X-Admin-Key: $key" \
+		-H 'Content-Type: application/json' -d "{\"email\":\"bench$n@example.com\",\"phone_number\":\"010-1234-5678\"}" |
+		sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+	db -e "INSERT INTO servers (id, owner_id, name, plan, location, proxmox_host_id, proxmox_node,
+		vmid, vcpu, memory_mb, disk_gb, expire_in_days, expire_at, status, power_state)
+		WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $n)
+		SELECT UUID(), '${owner[$n]}', CONCAT('bench-', i), 'basic', 'seoul', 'pve-sim', 'pve1',
+		$vmbase + i, 2, 2048, 40, 30, UTC_TIMESTAMP() + INTERVAL 30 DAY, 'active', 'running'
+		FROM seq"
+	vmbase=$((vmbase + n))
+done
+one=$(db -N -e "SELECT id FROM servers WHERE owner_id = '${owner[1]}'")
+
 echo "wrk -t2 -c$CONNS -d${SECS}s through nginx/TLS, $VH_API_WORKERS API processes, $(nproc) cores" >&2
 rows=()
 rows+=("$(run "nginx static return 200 (ceiling)" "https://localhost:$VH_PORT_CEIL/")")
 rows+=("$(run "GET /healthz" "$base/healthz")")
 rows+=("$(run "GET /users/{id}" "$base/users/$id" "X-Admin-Key: $key")")
+rows+=("$(run "GET /servers/{id}" "$base/servers/$one" "X-Admin-Key: $key")")
+for n in 1 100 1000; do
+	rows+=("$(run "GET /servers/user/{id} ($n servers)" "$base/servers/user/${owner[$n]}?limit=1000" "X-Admin-Key: $key")")
+done
 
 ceil=${rows[0]#*|}
 ceil=${ceil%%|*}

@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "db.h"
+#include "fixture.h"
 #include "harness.h"
 #include "ippool.h"
 #include "pool.h"
@@ -148,8 +149,10 @@ int main(void)
 	ok(db != NULL, "the test reaches the stack's database");
 	if (!db)
 		return done_testing();
+	/* Addresses belong to servers (a foreign key): real rows. */
 	for (i = 0; i < 8; i++)
-		vh_uuid_v7(sv[i]);
+		if (!fx_server(db, NULL, sv[i]))
+			return done_testing();
 	is_int(allocate(db, sv[0], first), VH_OK, "allocate for server 0");
 	snprintf(addr, sizeof(addr), "%s.2", net);
 	is_str(first, addr, "the lowest address that is not the gateway");

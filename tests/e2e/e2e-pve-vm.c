@@ -15,6 +15,17 @@
 
 static const char *N = "pve1";
 
+/* A full clone named name (NULL: PVE's default name). */
+static const struct vh_pve_clone_opts *full_clone(const char *name)
+{
+	static struct vh_pve_clone_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.name = name;
+	o.full = 1;
+	return &o;
+}
+
 static void sim_post(const char *path, const char *json)
 {
 	struct t_resp r;
@@ -47,7 +58,7 @@ int main(void)
 
 	is_int(vh_pve_nextid(pve, pool, &id, &pe, &err), VH_OK, "nextid");
 	ok(id >= 100, "nextid is a vmid (%ld)", id);
-	is_int(vh_pve_clone(pve, pool, N, 9000, id, "e2e-vm", 1, &upid, &pe, &err), VH_OK, "clone the template");
+	is_int(vh_pve_clone(pve, pool, N, 9000, id, full_clone("e2e-vm"), &upid, &pe, &err), VH_OK, "clone the template");
 	ok(!strncmp(upid, "UPID:pve1:", 10) && upid[strlen(upid) - 1] == ':' && strstr(upid, ":qmclone:9000:root@pam:"),
 	   "UPID format: %s", upid);
 	is_str(vh_pve_upid_node(pool, upid), "pve1", "UPID node");
@@ -56,16 +67,16 @@ int main(void)
 	vh_pve_form_add(pool, &form, "cores", "2");
 	st = vh_pve_config_set(pve, pool, N, id, form, 0, &upid, &pe, &err);
 	ok(st != VH_OK && pe.kind == VH_PVE_LOCKED, "config while locked: %s (%s)", vh_pve_kind_name(pe.kind), pe.message);
-	vh_pve_clone(pve, pool, N, 9000, id, NULL, 1, &upid, &pe, &err);
+	vh_pve_clone(pve, pool, N, 9000, id, full_clone(NULL), &upid, &pe, &err);
 	ok(pe.kind == VH_PVE_EXISTS, "a clone onto a taken id: %s", vh_pve_kind_name(pe.kind));
-	is_int(vh_pve_clone(pve, pool, N, 9000, id, "e2e-vm", 1, &upid, &pe, &err) == VH_OK ? 1 : 0, 0, "refused");
+	is_int(vh_pve_clone(pve, pool, N, 9000, id, full_clone("e2e-vm"), &upid, &pe, &err) == VH_OK ? 1 : 0, 0, "refused");
 	{
 		const char *first;
 
 		vh_pve_nextid(pve, pool, &id2, &pe, &err);
 		ok(id2 != id, "nextid skips the VM being cloned (%ld)", id2);
-		vh_pve_clone(pve, pool, N, 9000, id2, "e2e-vm2", 1, &first, &pe, &err);
-		is_int(vh_pve_task_wait(pve, pool, first, 10000, &pe, &err), VH_OK, "wait for a clone task");
+		vh_pve_clone(pve, pool, N, 9000, id2, full_clone("e2e-vm2"), &first, &pe, &err);
+		is_int(vh_pve_task_wait(pve, pool, first, 10000, NULL, &pe, &err), VH_OK, "wait for a clone task");
 	}
 	is_int(vh_pve_vm_status(pve, pool, N, id, &d, &pe, &err), VH_OK, "status after the clone");
 	ok(json_object_object_get(d, "lock") == NULL, "the lock is gone");
@@ -79,7 +90,7 @@ int main(void)
 	form = NULL;
 	vh_pve_form_add(pool, &form, "memory", "4096");
 	is_int(vh_pve_config_set(pve, pool, N, id, form, 1, &upid, &pe, &err), VH_OK, "async config (POST)");
-	is_int(vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err), VH_OK, "its task ends OK");
+	is_int(vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err), VH_OK, "its task ends OK");
 	is_int(vh_pve_config_get(pve, pool, N, id, &d, &pe, &err), VH_OK, "read the config");
 	is_str(json_object_get_string(json_object_object_get(d, "cores")), "4", "cores set");
 	is_str(json_object_get_string(json_object_object_get(d, "memory")), "4096", "memory set by the task");
@@ -91,36 +102,36 @@ int main(void)
 	is_int(vh_pve_vm_action(pve, pool, N, id, "reboot", &upid, &pe, &err) == VH_OK, 0, "reboot of a stopped VM is refused");
 	ok(pe.kind == VH_PVE_NOT_RUNNING, "as not running (%s)", pe.message);
 	is_int(vh_pve_vm_action(pve, pool, N, id, "start", &upid, &pe, &err), VH_OK, "start");
-	is_int(vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err), VH_OK, "start task OK");
+	is_int(vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err), VH_OK, "start task OK");
 	vh_pve_vm_status(pve, pool, N, id, &d, &pe, &err);
 	is_str(json_object_get_string(json_object_object_get(d, "status")), "running", "running");
 	is_int(vh_pve_vm_action(pve, pool, N, id, "start", &upid, &pe, &err), VH_OK, "start again: a task is returned");
-	st = vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err);
+	st = vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err);
 	ok(st != VH_OK && pe.kind == VH_PVE_TASK_FAILED && strstr(pe.message, "already running"),
 	   "and it fails in the task: %s", pe.message);
 	vh_pve_destroy(pve, pool, N, id, &upid, &pe, &err);
 	ok(pe.kind == VH_PVE_RUNNING, "destroy of a running VM is refused (%s)", pe.message);
 	is_int(vh_pve_vm_action(pve, pool, N, id, "stop", &upid, &pe, &err), VH_OK, "stop");
-	is_int(vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err), VH_OK, "stop task OK");
+	is_int(vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err), VH_OK, "stop task OK");
 	is_int(vh_pve_vm_action(pve, pool, N, id, "stop", &upid, &pe, &err), VH_OK, "stop a stopped VM");
-	is_int(vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err), VH_OK, "ends OK too");
+	is_int(vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err), VH_OK, "ends OK too");
 	is_int(vh_pve_destroy(pve, pool, N, id, &upid, &pe, &err), VH_OK, "destroy");
-	is_int(vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err), VH_OK, "destroy task OK");
+	is_int(vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err), VH_OK, "destroy task OK");
 	vh_pve_vm_status(pve, pool, N, id, &d, &pe, &err);
 	ok(pe.kind == VH_PVE_NOTFOUND && strstr(pe.message, "does not exist"), "gone: %s", pe.message);
 	vh_pve_destroy(pve, pool, N, id2, &upid, &pe, &err);
-	vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err);
+	vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err);
 
 	/* An injected clone failure: the task fails and leaves no VM. */
 	sim_post("/_sim/task-fail", "{\"type\":\"qmclone\",\"exitstatus\":\"clone failed: storage full\",\"count\":1}");
 	vh_pve_nextid(pve, pool, &id, &pe, &err);
-	is_int(vh_pve_clone(pve, pool, N, 9000, id, "doomed", 1, &upid, &pe, &err), VH_OK, "clone (to fail)");
-	st = vh_pve_task_wait(pve, pool, upid, 10000, &pe, &err);
+	is_int(vh_pve_clone(pve, pool, N, 9000, id, full_clone("doomed"), &upid, &pe, &err), VH_OK, "clone (to fail)");
+	st = vh_pve_task_wait(pve, pool, upid, 10000, NULL, &pe, &err);
 	ok(st == VH_BADGATEWAY && pe.kind == VH_PVE_TASK_FAILED && !strcmp(pe.message, "clone failed: storage full"),
 	   "the task failed: %s", pe.message);
 	vh_pve_vm_status(pve, pool, N, id, &d, &pe, &err);
 	ok(pe.kind == VH_PVE_NOTFOUND, "and no VM is left behind");
-	st = vh_pve_task_wait(pve, pool, "UPID:nonsense", 1000, &pe, &err);
+	st = vh_pve_task_wait(pve, pool, "UPID:nonsense", 1000, NULL, &pe, &err);
 	ok(st != VH_OK && pe.kind == VH_PVE_PROTOCOL, "a malformed UPID is refused before asking");
 
 	vh_pve_free(pve);

@@ -57,7 +57,7 @@ static void pve(struct t_resp *r, const char *method, const char *path, const ch
 int main(void)
 {
 	struct t_resp r;
-	char extra[8192], cookie[1024], csrf[512], form[512], ticket[512] = "";
+	char extra[8192], cookie[1024], csrf[512], form[1100], ticket[512] = "";
 	const char *token, *fp;
 	FILE *f;
 	unsigned rnd;
@@ -107,8 +107,10 @@ int main(void)
 	snprintf(extra, sizeof(extra), "\"username\":\"root\",\"password\":\"wrong-password\",\"tls_fingerprint\":\"%s\"", fp);
 	add_host("badpw", extra);
 	test_host("badpw", 502, "pve_auth_failed");
-	snprintf(extra, sizeof(extra), "\"username\":\"root\",\"password\":\"%s\",\"tls_fingerprint\":\"00%s\"",
-		 t_env("PVE_SIM_PASSWORD"), fp + 2);
+	/* A pin that differs in its first digit (a fixed "00" would be the
+	 * right pin for one certificate in 256). */
+	snprintf(extra, sizeof(extra), "\"username\":\"root\",\"password\":\"%s\",\"tls_fingerprint\":\"%c%s\"",
+		 t_env("PVE_SIM_PASSWORD"), fp[0] == '0' ? '1' : '0', fp + 1);
 	add_host("badpin", extra);
 	test_host("badpin", 502, "pve_tls_failed");
 	snprintf(extra, sizeof(extra), "\"username\":\"root\",\"password\":\"%s\"", t_env("PVE_SIM_PASSWORD"));

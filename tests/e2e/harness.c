@@ -249,10 +249,13 @@ int t_has_field_error(const struct t_resp *r, const char *field)
 int t_stack(const char *cmd)
 {
 	char line[8192];
+	size_t word = strcspn(cmd, " ");
 	int rc;
 
-	snprintf(line, sizeof(line), "'%s/tests/stack' %s '%s' >&2", getenv("VH_SRCDIR"), cmd,
-		 getenv("VH_STACK_DIR"));
+	/* "kill-worker 1": the command, the stack directory, then its
+	 * arguments. */
+	snprintf(line, sizeof(line), "'%s/tests/stack' %.*s '%s' %s >&2", getenv("VH_SRCDIR"),
+		 (int)word, cmd, getenv("VH_STACK_DIR"), cmd + word);
 	rc = system(line);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }

@@ -48,7 +48,8 @@ int t_error(const struct t_resp *r, long want, const char *code, const char *wha
 /* Whether a 422 lists field among its errors. */
 int t_has_field_error(const struct t_resp *r, const char *field);
 
-/* Run a tests/stack command on the test stack; returns its exit status. */
+/* Run a tests/stack command on the test stack ("kill-worker 1": words after
+ * the first go after the stack directory); returns its exit status. */
 int t_stack(const char *cmd);
 
 /* fmt with every "%s" replaced by sfx (no printf: fmt is a template, not a
