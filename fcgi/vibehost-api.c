@@ -49,6 +49,7 @@ static const struct vh_route routes[] = {
 	{"GET", "/jobs/{id}", api_jobs_get, VH_AUTH_ANY},
 	{"GET", "/admin/servers", api_admin_servers, VH_AUTH_ADMIN},
 	{"GET", "/admin/jobs", api_admin_jobs, VH_AUTH_ADMIN},
+	{"GET", "/admin/reconcile", api_admin_reconcile, VH_AUTH_ADMIN},
 
 	{"POST", "/admin/plans", api_resource_create, VH_AUTH_ADMIN, &vh_plans_resource},
 	{"GET", "/admin/plans", api_resource_list, VH_AUTH_ADMIN, &vh_plans_resource},

@@ -39,6 +39,7 @@ enum vh_status api_servers_delete(struct vh_req *req, struct vh_err *err);
 enum vh_status api_admin_servers(struct vh_req *req, struct vh_err *err);
 enum vh_status api_jobs_get(struct vh_req *req, struct vh_err *err);
 enum vh_status api_admin_jobs(struct vh_req *req, struct vh_err *err);
+enum vh_status api_admin_reconcile(struct vh_req *req, struct vh_err *err);
 
 enum vh_status api_notifications_list(struct vh_req *req, struct vh_err *err);
 

@@ -161,6 +161,18 @@ static const struct cfg_def defs[CFG__MAX] = {
 			       "cloud-init nameserver when the IP pool names none (empty: PVE's)"},
 	[CFG_SHUTDOWN_TIMEOUT_SECONDS] = {"SHUTDOWN_TIMEOUT_SECONDS", T_INT, "60", 1, 3600, 0, 0,
 					  "clean shutdown time before a hard stop (delete, rebuild)"},
+	[CFG_EXPIRY_WARNING_DAYS] = {"EXPIRY_WARNING_DAYS", T_STR, "3", 1, 64, 0, 0,
+				     "days before expire_at to text a reminder: one number or a list (7,3,1)"},
+	[CFG_EXPIRY_SHUTDOWN_TIMEOUT] = {"EXPIRY_SHUTDOWN_TIMEOUT", T_INT, "120", 1, 3600, 0, 0,
+					 "seconds an expired server gets to shut down before a hard stop"},
+	[CFG_EXPIRY_DELETE_AFTER_DAYS] = {"EXPIRY_DELETE_AFTER_DAYS", T_INT, NULL, 1, 36500, 0, 0,
+					  "days after expire_at an expired server is deleted (unset: never)"},
+	[CFG_EXPIRY_JOB_WAIT_SECONDS] = {"EXPIRY_JOB_WAIT_SECONDS", T_INT, "900", 0, 86400, 0, 0,
+					 "how long a pass runs and waits for its stop and delete jobs"},
+	[CFG_RECONCILE_DESTROY_ORPHANS] = {"RECONCILE_DESTROY_ORPHANS", T_BOOL, "0", 0, 0, 0, 0,
+					   "1: destroy VMs tagged as vibehost's that no server owns (default: report)"},
+	[CFG_JOB_STUCK_MINUTES] = {"JOB_STUCK_MINUTES", T_INT, "30", 1, 10080, 0, 0,
+				   "minutes past its lease (or due time) before the janitor fails a job"},
 };
 
 struct cfg_val {

@@ -19,7 +19,7 @@
 
 /* The schema version this build expects: the number of the newest file in
  * sql/.  A unit test keeps the two in step. */
-#define VH_SCHEMA_VERSION 4
+#define VH_SCHEMA_VERSION 5
 
 struct vh_pool;
 struct vh_db;

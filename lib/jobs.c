@@ -35,6 +35,15 @@ static const char sql_claim_pick[] =
 	"SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= UTC_TIMESTAMP(6)) "
 	"OR (state = 'running' AND lease_until < UTC_TIMESTAMP(6)) "
 	"ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+static const char sql_claim_pick_id[] =
+	"SELECT id FROM jobs WHERE id = ? AND ((state = 'queued' AND run_after <= UTC_TIMESTAMP(6)) "
+	"OR (state = 'running' AND lease_until < UTC_TIMESTAMP(6))) FOR UPDATE SKIP LOCKED";
+/* Stuck: a lease that ran out long ago, or a queued job long overdue, and
+ * no worker took it (the janitor's view; see JOB_STUCK_MINUTES). */
+static const char sql_claim_stuck[] =
+	"SELECT id FROM jobs WHERE (state = 'running' AND lease_until < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE) "
+	"OR (state = 'queued' AND run_after < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE) "
+	"ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 static const char sql_claim_take[] =
 	"UPDATE jobs SET state = 'running', lease_owner = ?, "
 	"lease_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?";
@@ -155,8 +164,11 @@ enum vh_status vh_job_list(struct vh_db *db, struct vh_pool *pool, const struct 
 	return VH_OK;
 }
 
-enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *owner,
-			    long lease_s, struct vh_job *out, struct vh_err *err)
+/* Pick one job with pick (a SELECT id ... FOR UPDATE SKIP LOCKED) and
+ * take it for lease_s seconds. */
+static enum vh_status claim(struct vh_db *db, struct vh_pool *pool, const char *pick,
+			    const struct vh_param *pp, size_t np, const char *owner, long lease_s,
+			    struct vh_job *out, struct vh_err *err)
 {
 	struct vh_param p[3];
 	struct vh_rows r;
@@ -166,7 +178,7 @@ enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *
 	st = vh_db_begin(db, err);
 	if (st != VH_OK)
 		return st;
-	st = vh_db_exec(db, pool, sql_claim_pick, NULL, 0, 0, &r, err);
+	st = vh_db_exec(db, pool, pick, pp, np, 0, &r, err);
 	if (st != VH_OK)
 		goto fail;
 	if (r.nrows == 0) {
@@ -187,6 +199,30 @@ enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *
 fail:
 	vh_db_rollback(db);
 	return st;
+}
+
+enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *owner,
+			    long lease_s, struct vh_job *out, struct vh_err *err)
+{
+	return claim(db, pool, sql_claim_pick, NULL, 0, owner, lease_s, out, err);
+}
+
+enum vh_status vh_job_claim_id(struct vh_db *db, struct vh_pool *pool, const char *id,
+			       const char *owner, long lease_s, struct vh_job *out,
+			       struct vh_err *err)
+{
+	struct vh_param p[1] = {VH_PSTR(id)};
+
+	return claim(db, pool, sql_claim_pick_id, p, 1, owner, lease_s, out, err);
+}
+
+enum vh_status vh_job_claim_stuck(struct vh_db *db, struct vh_pool *pool, long stuck_minutes,
+				  const char *owner, long lease_s, struct vh_job *out,
+				  struct vh_err *err)
+{
+	struct vh_param p[2] = {VH_PINT(stuck_minutes), VH_PINT(stuck_minutes)};
+
+	return claim(db, pool, sql_claim_stuck, p, 2, owner, lease_s, out, err);
 }
 
 enum vh_status vh_job_renew(struct vh_db *db, struct vh_pool *pool, const char *id,

@@ -50,6 +50,16 @@ enum vh_status vh_job_list(struct vh_db *db, struct vh_pool *pool, const struct 
  * lease_s seconds; VH_NOTFOUND when there is none. */
 enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *owner,
 			    long lease_s, struct vh_job *out, struct vh_err *err);
+/* Claim that job when it is due (as vh_job_claim); VH_NOTFOUND when it is
+ * not (finished, not yet due, or another worker holds it). */
+enum vh_status vh_job_claim_id(struct vh_db *db, struct vh_pool *pool, const char *id,
+			       const char *owner, long lease_s, struct vh_job *out,
+			       struct vh_err *err);
+/* Claim a job no worker has taken for stuck_minutes: its lease ran out that
+ * long ago, or it has been due that long (the janitor). */
+enum vh_status vh_job_claim_stuck(struct vh_db *db, struct vh_pool *pool, long stuck_minutes,
+				  const char *owner, long lease_s, struct vh_job *out,
+				  struct vh_err *err);
 /* Extend the lease; VH_CONFLICT "lease_lost" when another worker has the
  * job now (this one must stop touching it). */
 enum vh_status vh_job_renew(struct vh_db *db, struct vh_pool *pool, const char *id,

@@ -966,7 +966,7 @@ static enum res st_power(struct run *r)
 
 static enum res st_finish_power(struct run *r)
 {
-	const char *state;
+	const char *state, *expired_at;
 	enum res res;
 
 	if ((res = need_client(r)) != R_NEXT)
@@ -974,8 +974,23 @@ static enum res st_finish_power(struct run *r)
 	if ((res = vm_power(r, &state)) != R_NEXT)
 		return res;
 	reset_err(r);
-	if (vh_server_set_power(r->db, r->pool, r->srv.id, state, &r->err) != VH_OK)
-		return db_fail(r, "record power");
+	expired_at = pl_str(r, "expired_at");
+	if (!expired_at || strcmp(state, "stopped")) {
+		if (vh_server_set_power(r->db, r->pool, r->srv.id, state, &r->err) != VH_OK)
+			return db_fail(r, "record power");
+	} else {
+		/* vibehost-expiry's stop: the customer is told once the VM is
+		 * really stopped, in the same transaction that records it. */
+		if (vh_db_begin(r->db, &r->err) != VH_OK)
+			return db_fail(r, "record power");
+		if (vh_server_set_power(r->db, r->pool, r->srv.id, state, &r->err) != VH_OK) {
+			vh_db_rollback(r->db);
+			return db_fail(r, "record power");
+		}
+		notice(r, VH_NOTICE_EXPIRED_STOPPED, expired_at, NULL);
+		if (vh_db_commit(r->db, &r->err) != VH_OK)
+			return db_fail(r, "record power");
+	}
 	vh_host_vms_forget(r->srv.host_id);
 	snprintf(r->note, sizeof(r->note), "VM %ld is %s", r->srv.vmid, state);
 	return R_NEXT;
@@ -1117,6 +1132,37 @@ static long backoff(const struct vh_worker *w, long attempts)
 	return d < w->retry_max_ms ? d : w->retry_max_ms;
 }
 
+static void run_init(struct run *r, struct vh_worker *w, struct vh_job *job)
+{
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->db = w->db;
+	r->job = job;
+	r->pool = vh_pool_new();
+	if (job->upid) {
+		snprintf(r->upid, sizeof(r->upid), "%s", job->upid);
+		job->upid = r->upid;
+	}
+	if (job->payload)
+		vh_json_parse_object(r->pool, job->payload, strlen(job->payload), &r->payload, &r->err);
+}
+
+void vh_job_abandon(struct vh_worker *w, struct vh_job *job, const char *reason)
+{
+	struct run r;
+
+	run_init(&r, w, job);
+	reset_err(&r);
+	if (vh_server_get(r.db, r.pool, job->server_id, NULL, false, &r.srv, &r.err) != VH_OK) {
+		vh_log(VH_LOG_ERROR, "job %s: server not readable, not failed now: %s", job->id,
+		       r.err.detail);
+		vh_job_release(r.db, r.pool, job->id, w->owner, &r.err);
+	} else {
+		job_failed(&r, job->step, reason);
+	}
+	vh_pool_free(r.pool);
+}
+
 void vh_job_run(struct vh_worker *w, struct vh_job *job)
 {
 	const struct step *steps = steps_for(job->kind);
@@ -1124,17 +1170,7 @@ void vh_job_run(struct vh_worker *w, struct vh_job *job)
 	long attempts = job->attempts;
 	struct run r;
 
-	memset(&r, 0, sizeof(r));
-	r.w = w;
-	r.db = w->db;
-	r.job = job;
-	r.pool = vh_pool_new();
-	if (job->upid) {
-		snprintf(r.upid, sizeof(r.upid), "%s", job->upid);
-		job->upid = r.upid;
-	}
-	if (job->payload)
-		vh_json_parse_object(r.pool, job->payload, strlen(job->payload), &r.payload, &r.err);
+	run_init(&r, w, job);
 	if (!strcmp(job->step, "new"))
 		event(&r, VH_EV_INFO, NULL, NULL, "%s job started", job->kind);
 	while (steps[i].name) {

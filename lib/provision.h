@@ -45,6 +45,11 @@ void vh_worker_from_cfg(struct vh_worker *w, struct vh_db *db);
  * or (stop requested) is handed back after its current step. */
 void vh_job_run(struct vh_worker *w, struct vh_job *job);
 
+/* Fail a claimed job that nobody ran (the janitor) as its own failure
+ * would: a provision or rebuild is rolled back, a delete leaves the server
+ * failed for someone to look at, other kinds just end failed. */
+void vh_job_abandon(struct vh_worker *w, struct vh_job *job, const char *reason);
+
 /* A fresh root password: 20 characters from an unambiguous alphabet. */
 void vh_password_generate(char out[21]);
 /* SHA-512 crypt ("$6$...") of a password for cloud-init's cipassword. */

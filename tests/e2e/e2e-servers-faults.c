@@ -202,6 +202,7 @@ static void parallel(void)
 			char s[40], j[40];
 
 			close(fds[i][0]);
+			t_after_fork();
 			if (s_order(users[i % 5], ORDER, s, j) == 202)
 				snprintf(out, sizeof(out), "%s %s", s, j);
 			if (write(fds[i][1], out, sizeof(out)) != (ssize_t)sizeof(out))
@@ -302,6 +303,7 @@ static void idempotent(void)
 			char out[40] = "";
 
 			close(fds[i][0]);
+			t_after_fork();
 			s_req(&r, user, "POST", "/servers", ORDER, key);
 			if (r.status == 202)
 				s_get(&r, "id", out, sizeof(out));

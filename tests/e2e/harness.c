@@ -76,6 +76,15 @@ void t_init(void)
 	curl = curl_easy_init();
 }
 
+void t_after_fork(void)
+{
+	/* The parent's handle holds a kept-alive TLS connection; a child that
+	 * wrote on it would interleave its requests and answers with its
+	 * siblings' (each could read another's answer).  The inherited handle
+	 * is dropped without a cleanup, which would close the parent's session. */
+	curl = curl_easy_init();
+}
+
 void t_done(void)
 {
 	curl_easy_cleanup(curl);

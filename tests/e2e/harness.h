@@ -24,6 +24,8 @@ struct t_resp {
  * stack. */
 void t_init(void);
 void t_done(void);
+/* First thing in a forked child that makes requests: a connection of its own. */
+void t_after_fork(void);
 
 const char *t_env(const char *key);     /* from stack.env / dev.env */
 const char *t_admin_key(void);

@@ -47,10 +47,11 @@ static inline int n_new_user(char id[40], char phone[12])
 	return good;
 }
 
-/* Run bin/vibehost-notify with the stack's configuration; env is extra
+/* Run bin/<prog> (n_run: vibehost-notify) with the stack's configuration; env is extra
  * "KEY=value ..." settings (they win over dev.env).  Everything it prints,
  * logs included, lands in out; returns the exit status. */
-static inline int n_run(const char *env, const char *args, char *out, size_t size)
+static inline int n_run_prog(const char *prog, const char *env, const char *args, char *out,
+			     size_t size)
 {
 	char cmd[4096];
 	size_t len = 0, got;
@@ -58,8 +59,8 @@ static inline int n_run(const char *env, const char *args, char *out, size_t siz
 	int rc;
 
 	snprintf(cmd, sizeof(cmd),
-		 "env VIBEHOST_CONFIG='%s/dev.env' %s '%s/bin/vibehost-notify' %s 2>&1",
-		 getenv("VH_STACK_DIR"), env ? env : "", getenv("VH_BUILDDIR"), args);
+		 "env VIBEHOST_CONFIG='%s/dev.env' %s '%s/bin/%s' %s 2>&1",
+		 getenv("VH_STACK_DIR"), env ? env : "", getenv("VH_BUILDDIR"), prog, args ? args : "");
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -68,6 +69,11 @@ static inline int n_run(const char *env, const char *args, char *out, size_t siz
 	out[len] = '\0';
 	rc = pclose(p);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static inline int n_run(const char *env, const char *args, char *out, size_t size)
+{
+	return n_run_prog("vibehost-notify", env, args, out, size);
 }
 
 /* The one-line JSON summary of a deliver run (the line that starts with

@@ -1,0 +1,1151 @@
+/* vibehost-expiry's pass; the order and the rules are in expiry.h.
+ *
+ * Every query that walks servers is a keyset walk over an index
+ * (ix_servers_status_expire for the dated phases, the primary key for the
+ * rest) in batches of BATCH rows, so a pass over 100,000 servers holds one
+ * batch in memory and never a long transaction: each server is changed in
+ * a transaction of its own that locks the row and checks again that the
+ * server still qualifies (a customer may have extended it meanwhile). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "expiry.h"
+#include "hostpve.h"
+#include "jobs.h"
+#include "json.h"
+#include "log.h"
+#include "notify.h"
+#include "pool.h"
+#include "provision.h"
+#include "pve.h"
+#include "servers.h"
+#include "solapi.h"
+
+#define BATCH 500
+#define BATCH_SQL "500"    /* the same, in the queries */
+#define OWNER_MARK "vibehost-server:"
+#define VM_TAG "vibehost"
+#define JANITOR_MAX 1000     /* stuck jobs failed per pass at most */
+
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+#define KEYCOL(col) "DATE_FORMAT(" col ", '%Y-%m-%d %H:%i:%s.%f')"
+
+/* Active servers within the widest reminder window, in expire_at order. */
+static const char sql_remind[] =
+	"SELECT s.id, s.owner_id, s.name, s.plan, " ISO("s.expire_at") ", "
+	"TIMESTAMPDIFF(SECOND, CAST(? AS DATETIME(6)), s.expire_at), u.phone_number, "
+	KEYCOL("s.expire_at") " FROM servers s JOIN users u ON u.id = s.owner_id "
+	"WHERE s.status = 'active' AND s.expire_at > CAST(? AS DATETIME(6)) "
+	"AND s.expire_at <= CAST(? AS DATETIME(6)) + INTERVAL ? DAY "
+	"AND (s.expire_at > CAST(? AS DATETIME(6)) OR (s.expire_at = CAST(? AS DATETIME(6)) AND s.id > ?)) "
+	"ORDER BY s.expire_at, s.id LIMIT " BATCH_SQL;
+/* Due for a stop: active past expire_at (busy or not: a server that cannot
+ * be stopped for a job in progress is counted), or expired and not known
+ * to be stopped (a stop that failed last time) with no job in progress. */
+static const char sql_due_stop[] =
+	"SELECT s.id FROM servers s WHERE s.id > ? AND "
+	"((s.status = 'active' AND s.expire_at <= CAST(? AS DATETIME(6))) OR "
+	"(s.status = 'expired' AND s.power_state <> 'stopped' AND s.vmid IS NOT NULL "
+	"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.busy_server_id = s.id))) "
+	"ORDER BY s.id LIMIT " BATCH_SQL;
+static const char sql_due_delete[] =
+	"SELECT s.id FROM servers s WHERE s.id > ? AND s.status = 'expired' "
+	"AND s.expire_at <= CAST(? AS DATETIME(6)) - INTERVAL ? DAY "
+	"ORDER BY s.id LIMIT " BATCH_SQL;
+static const char sql_job_state[] = "SELECT state, IFNULL(error, '') FROM jobs WHERE id = ?";
+static const char sql_hosts[] =
+	"SELECT id FROM proxmox_hosts UNION SELECT DISTINCT proxmox_host_id FROM servers "
+	"WHERE proxmox_host_id IS NOT NULL ORDER BY 1";
+/* The servers of a host that should have a VM, with no job in flight. */
+static const char sql_host_rows[] =
+	"SELECT s.id, s.vmid, IFNULL(s.proxmox_node, ''), s.power_state, s.status, "
+	KEYCOL("s.updated_at") " FROM servers s WHERE s.proxmox_host_id = ? AND s.id > ? "
+	"AND s.vmid IS NOT NULL AND s.status IN ('active', 'expired', 'suspended') "
+	"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.busy_server_id = s.id) "
+	"ORDER BY s.id LIMIT 2000";
+/* Lost only if nothing changed since the row was read before the listing. */
+static const char sql_mark_lost[] =
+	"UPDATE servers SET status = 'lost', status_reason = ?, power_state = 'unknown' "
+	"WHERE id = ? AND status = ? AND updated_at = CAST(? AS DATETIME(6)) "
+	"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.busy_server_id = ?)";
+static const char sql_drift_power[] =
+	"UPDATE servers SET power_state = ?, power_checked_at = UTC_TIMESTAMP(6) "
+	"WHERE id = ? AND power_state = ? AND updated_at = CAST(? AS DATETIME(6))";
+static const char sql_drift_node[] =
+	"UPDATE servers SET proxmox_node = ? WHERE id = ? AND updated_at = CAST(? AS DATETIME(6))";
+static const char sql_owner_row[] =
+	"SELECT s.status, IFNULL(s.proxmox_host_id, ''), IFNULL(s.vmid, 0), "
+	"(SELECT COUNT(*) FROM jobs j WHERE j.busy_server_id = s.id) FROM servers s WHERE s.id = ?";
+static const char sql_run_insert[] =
+	"INSERT INTO maintenance_runs (runner, clock_at) VALUES (?, CAST(? AS DATETIME(6)))";
+static const char sql_last_id[] = "SELECT LAST_INSERT_ID()";
+static const char sql_run_finish[] =
+	"UPDATE maintenance_runs SET finished_at = UTC_TIMESTAMP(6), ok = ?, summary = ? WHERE id = ?";
+static const char sql_finding[] =
+	"INSERT INTO reconcile_findings (run_id, host_id, node, vmid, server_id, kind, detail) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char sql_stuck_list[] =
+	"SELECT id, kind, server_id, state, step FROM jobs "
+	"WHERE (state = 'running' AND lease_until < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE) "
+	"OR (state = 'queued' AND run_after < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE) "
+	"ORDER BY run_after, id LIMIT " "1000";
+
+struct pass {
+	struct vh_db *db;
+	struct vh_worker *w;
+	const struct vh_expiry_opts *o;
+	struct vh_expiry_summary *sum;
+	char clock[40];          /* "YYYY-MM-DD HH:MM:SS.000000" */
+	char clock_iso[32];
+	/* The jobs this pass queued and waits for. */
+	struct pjob {
+		char id[VH_UUID_LEN + 1];
+		bool del;
+		bool done;
+	} *jobs;
+	size_t njobs, capjobs;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A dry-run line. */
+static void say(struct pass *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct pass *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->o->out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(p->o->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->o->out);
+}
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+int vh_expiry_parse_days(const char *text, long *days, size_t max, size_t *n)
+{
+	const char *s = text;
+	size_t i;
+
+	*n = 0;
+	if (!s)
+		return -1;
+	for (;;) {
+		char *end;
+		long d;
+
+		while (*s == ' ')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		d = strtol(s, &end, 10);
+		if (d < 1 || d > 365 || end - s > 3 || *n >= max)
+			return -1;
+		for (i = 0; i < *n; i++)
+			if (days[i] == d)
+				return -1;
+		days[(*n)++] = d;
+		s = end;
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return 0;
+		if (*s++ != ',')
+			return -1;
+	}
+}
+
+long vh_expiry_offset(const long *days, size_t n, long long secs_left)
+{
+	long best = -1;
+	size_t i;
+
+	if (secs_left <= 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (secs_left <= (long long)days[i] * 86400 && (best < 0 || days[i] < best))
+			best = days[i];
+	return best;
+}
+
+int vh_expiry_parse_time(const char *text, time_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0, oh = 0, om = 0;
+	long off = 0;
+	const char *rest;
+
+	if (!text || sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	rest = text + 10;
+	if (*rest) {
+		if (*rest != 'T' && *rest != ' ')
+			return -1;
+		n = 0;
+		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &h, &mi, &s, &n) != 3 || n != 8)
+			return -1;
+		rest += 9;
+		if (*rest == '.') {  /* fractions are dropped */
+			rest++;
+			if (!isdigit((unsigned char)*rest))
+				return -1;
+			while (isdigit((unsigned char)*rest))
+				rest++;
+		}
+		if (*rest == 'Z') {
+			rest++;
+		} else if (*rest == '+' || *rest == '-') {
+			n = 0;
+			if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 14 || om > 59)
+				return -1;
+			off = (oh * 3600L + om * 60L) * (*rest == '-' ? -1 : 1);
+			rest += 6;
+		}
+		if (*rest)
+			return -1;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*out = timegm(&tm) - off;
+	/* timegm normalises 31 February into March: refuse what moved. */
+	gmtime_r(&(time_t){*out + off}, &tm);
+	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
+	return 0;
+}
+
+enum vh_status vh_expiry_opts_from_cfg(struct vh_expiry_opts *o, struct vh_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->now = time(NULL);
+	if (vh_expiry_parse_days(vh_cfg_str(CFG_EXPIRY_WARNING_DAYS), o->warn_days,
+				 VH_EXPIRY_MAX_OFFSETS, &o->n_warn) != 0)
+		return vh_fail(err, VH_INVALID, "bad_warning_days",
+			       "EXPIRY_WARNING_DAYS must be whole days 1..365, one or a list such as 7,3,1");
+	o->shutdown_timeout_s = vh_cfg_int(CFG_EXPIRY_SHUTDOWN_TIMEOUT);
+	o->delete_after_days = vh_cfg_is_set(CFG_EXPIRY_DELETE_AFTER_DAYS)
+				       ? vh_cfg_int(CFG_EXPIRY_DELETE_AFTER_DAYS) : 0;
+	o->job_wait_s = vh_cfg_int(CFG_EXPIRY_JOB_WAIT_SECONDS);
+	o->destroy_orphans = vh_cfg_bool(CFG_RECONCILE_DESTROY_ORPHANS);
+	o->stuck_minutes = vh_cfg_int(CFG_JOB_STUCK_MINUTES);
+	return VH_OK;
+}
+
+/* ---- 1. reminders ------------------------------------------------------------------ */
+
+static long widest(const struct vh_expiry_opts *o)
+{
+	long w = 0;
+	size_t i;
+
+	for (i = 0; i < o->n_warn; i++)
+		if (o->warn_days[i] > w)
+			w = o->warn_days[i];
+	return w;
+}
+
+static void remind_one(struct pass *p, struct vh_pool *pool, const struct vh_rows *r, size_t i)
+{
+	const char *id = vh_rows_get(r, i, 0), *expire = vh_rows_get(r, i, 4);
+	const char *phone = vh_rows_get(r, i, 6);
+	long long left = atoll(vh_rows_get(r, i, 5));
+	long d = vh_expiry_offset(p->o->warn_days, p->o->n_warn, left);
+	struct vh_notice n = {0};
+	char nid[VH_UUID_LEN + 1];
+	struct vh_event ev = {0};
+	struct vh_err err;
+	bool created = false;
+
+	if (d < 0)
+		return;
+	if (!phone || !*phone) {
+		p->sum->reminders_no_phone++;
+		return;
+	}
+	n.kind = VH_NOTICE_EXPIRY_WARNING;
+	n.user_id = vh_rows_get(r, i, 1);
+	n.server_id = id;
+	n.server_name = vh_rows_get(r, i, 2);
+	n.plan = vh_rows_get(r, i, 3);
+	n.date = expire;
+	/* One text per server, expiry date and offset: a second pass is a
+	 * no-op, and an extended server gets new ones for its new date. */
+	n.dedupe_key = vh_psprintf(pool, "expiry_warning:%s:%s:%ldd", id, expire, d);
+	if (p->o->dry_run) {
+		say(p, "would remind server %s (expires %s): %ld-day reminder", id, expire, d);
+		p->sum->reminders++;
+		return;
+	}
+	vh_err_clear(&err);
+	if (vh_db_begin(p->db, &err) != VH_OK)
+		goto fail;
+	if (vh_notify_enqueue(p->db, pool, &n, nid, &created, &err) != VH_OK) {
+		vh_db_rollback(p->db);
+		goto fail;
+	}
+	if (created) {
+		ev.server_id = id;
+		ev.level = VH_EV_INFO;
+		ev.step = "expiry";
+		ev.actor = "vibehost-expiry";
+		ev.message = vh_psprintf(pool, "expiry reminder queued: expires %s (%ld-day notice)",
+					 expire, d);
+		vh_event_add(p->db, pool, &ev);
+	}
+	if (vh_db_commit(p->db, &err) != VH_OK)
+		goto fail;
+	if (created)
+		p->sum->reminders++;
+	return;
+fail:
+	p->sum->errors++;
+	vh_log(VH_LOG_ERROR, "server %s: expiry reminder not queued: %s", id, err.detail);
+}
+
+static enum vh_status reminders(struct pass *p, struct vh_err *err)
+{
+	char kexp[40] = "1970-01-01 00:00:00.000000", kid[VH_UUID_LEN + 1] = "";
+	struct vh_pool *pool = vh_pool_new();
+	enum vh_status st = VH_OK;
+
+	if (!p->o->n_warn)
+		goto out;
+	for (;;) {
+		struct vh_param q[7] = {VH_PSTR(p->clock), VH_PSTR(p->clock), VH_PSTR(p->clock),
+					VH_PINT(widest(p->o)), VH_PSTR(kexp), VH_PSTR(kexp), VH_PSTR(kid)};
+		struct vh_rows r;
+		size_t i;
+
+		vh_pool_reset(pool);
+		st = vh_db_exec(p->db, pool, sql_remind, q, 7, VH_DB_IDEMPOTENT, &r, err);
+		if (st != VH_OK)
+			break;
+		for (i = 0; i < r.nrows; i++)
+			remind_one(p, pool, &r, i);
+		if (r.nrows < BATCH)
+			break;
+		snprintf(kexp, sizeof(kexp), "%s", vh_rows_get(&r, r.nrows - 1, 7));
+		snprintf(kid, sizeof(kid), "%s", vh_rows_get(&r, r.nrows - 1, 0));
+	}
+out:
+	vh_pool_free(pool);
+	return st;
+}
+
+/* ---- 2, 3. stop and delete ---------------------------------------------------------- */
+
+static void add_job(struct pass *p, const char *id, bool del)
+{
+	if (p->njobs == p->capjobs) {
+		size_t cap = p->capjobs ? p->capjobs * 2 : 64;
+		struct pjob *n = realloc(p->jobs, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		p->jobs = n;
+		p->capjobs = cap;
+	}
+	memset(&p->jobs[p->njobs], 0, sizeof(p->jobs[0]));
+	snprintf(p->jobs[p->njobs].id, sizeof(p->jobs[0].id), "%s", id);
+	p->jobs[p->njobs++].del = del;
+}
+
+/* Queue a stop (del false) or delete job for a server that qualified when
+ * it was listed, after checking again under the row lock. */
+static void act_one(struct pass *p, struct vh_pool *pool, const char *id, bool del, bool final)
+{
+	char job[VH_UUID_LEN + 1];
+	struct vh_server s;
+	struct vh_event ev = {0};
+	struct vh_err err;
+	const char *payload = NULL, *what = del ? "delete" : "stop";
+	time_t exp = 0;
+	enum vh_status st;
+	bool due;
+
+	vh_err_clear(&err);
+	if (vh_db_begin(p->db, &err) != VH_OK)
+		goto fail;
+	if (vh_server_get(p->db, pool, id, NULL, true, &s, &err) != VH_OK) {
+		vh_db_rollback(p->db);
+		goto fail;
+	}
+	vh_expiry_parse_time(s.expire_at, &exp);
+	if (del)
+		due = !strcmp(s.status, "expired") &&
+		      exp <= p->o->now - (time_t)p->o->delete_after_days * 86400;
+	else
+		due = (!strcmp(s.status, "active") && exp <= p->o->now) ||
+		      (!strcmp(s.status, "expired") && strcmp(s.power_state, "stopped") && s.vmid);
+	if (!due) {  /* extended or changed since it was listed */
+		vh_db_rollback(p->db);
+		return;
+	}
+	if (p->o->dry_run) {
+		vh_db_rollback(p->db);
+		say(p, "would %s server %s (expired %s)", del ? "delete" : "stop", id, s.expire_at);
+		if (del)
+			p->sum->deleted++;
+		else
+			p->sum->stopped++;
+		return;
+	}
+	if (!del && (!s.vmid || !s.host_id)) {
+		/* No VM was ever made (an order that never got one): nothing to
+		 * stop, only the status to change. */
+		if (vh_server_set_status(p->db, pool, id, "expired",
+					 vh_psprintf(pool, "expired at %s", s.expire_at), &err) != VH_OK ||
+		    vh_db_commit(p->db, &err) != VH_OK)
+			goto rollback;
+		p->sum->stopped++;
+		return;
+	}
+	if (!del) {
+		json_object *o = json_object_new_object();
+
+		vh_json_add_int(o, "shutdown_timeout", p->o->shutdown_timeout_s);
+		vh_json_add_str(o, "expired_at", s.expire_at);
+		vh_json_add_str(o, "reason", "expiry");
+		payload = vh_pstrdup(pool, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	st = vh_job_enqueue(p->db, pool, del ? "delete" : "shutdown", id, payload, "vibehost-expiry",
+			    NULL, job, &err);
+	if (st == VH_CONFLICT) {
+		vh_db_rollback(p->db);
+		if (final) {
+			p->sum->busy++;
+			p->sum->errors++;
+			vh_log(VH_LOG_WARN, "server %s: not %s at expiry: a job is in progress", id,
+			       del ? "deleted" : "stopped");
+		}
+		return;
+	}
+	if (st != VH_OK)
+		goto rollback;
+	if (!strcmp(s.status, "active") || del) {
+		const char *reason = del ? NULL
+					 : vh_psprintf(pool, "expired at %s", s.expire_at);
+
+		if (vh_server_set_status(p->db, pool, id, del ? "deleting" : "expired", reason, &err) != VH_OK)
+			goto rollback;
+	}
+	ev.server_id = id;
+	ev.job_id = job;
+	ev.level = VH_EV_INFO;
+	ev.step = "expiry";
+	ev.actor = "vibehost-expiry";
+	ev.message = del ? vh_psprintf(pool, "expired %s and past the grace of %ld days: deleting",
+				       s.expire_at, p->o->delete_after_days)
+			 : vh_psprintf(pool, "expired %s: shutting down (hard stop after %ld s)",
+				       s.expire_at, p->o->shutdown_timeout_s);
+	vh_event_add(p->db, pool, &ev);
+	if (vh_db_commit(p->db, &err) != VH_OK)
+		goto fail;
+	add_job(p, job, del);
+	vh_log(VH_LOG_INFO, "server %s: %s job %s queued (expired %s)", id, what, job, s.expire_at);
+	return;
+rollback:
+	vh_db_rollback(p->db);
+fail:
+	p->sum->errors++;
+	vh_log(VH_LOG_ERROR, "server %s: %s at expiry not queued: %s", id, what, err.detail);
+}
+
+static enum vh_status due_walk(struct pass *p, bool del, bool final, struct vh_err *err)
+{
+	char last[VH_UUID_LEN + 1] = "";
+	struct vh_pool *pool = vh_pool_new();
+	enum vh_status st = VH_OK;
+
+	for (;;) {
+		struct vh_param q[3] = {VH_PSTR(last), VH_PSTR(p->clock), VH_PINT(p->o->delete_after_days)};
+		struct vh_rows r;
+		size_t i;
+
+		vh_pool_reset(pool);
+		st = vh_db_exec(p->db, pool, del ? sql_due_delete : sql_due_stop, q, del ? 3 : 2,
+				VH_DB_IDEMPOTENT, &r, err);
+		if (st != VH_OK)
+			break;
+		for (i = 0; i < r.nrows; i++)
+			act_one(p, pool, vh_rows_get(&r, i, 0), del, final);
+		if (r.nrows < BATCH)
+			break;
+		snprintf(last, sizeof(last), "%s", vh_rows_get(&r, r.nrows - 1, 0));
+	}
+	vh_pool_free(pool);
+	return st;
+}
+
+/* Run the pass's own jobs (claiming each when due; a worker may have it)
+ * until they end or job_wait_s runs out. */
+static void drive_jobs(struct pass *p, bool final)
+{
+	long long deadline = mono_ms() + p->o->job_wait_s * 1000LL;
+	struct vh_pool *pool = vh_pool_new();
+	size_t left;
+
+	for (;;) {
+		size_t i;
+
+		left = 0;
+		for (i = 0; i < p->njobs; i++) {
+			struct pjob *j = &p->jobs[i];
+			struct vh_param q[1] = {VH_PSTR(j->id)};
+			struct vh_rows r;
+			struct vh_job job;
+			struct vh_err err;
+
+			if (j->done)
+				continue;
+			vh_pool_reset(pool);
+			vh_err_clear(&err);
+			if (!*p->w->stop &&
+			    vh_job_claim_id(p->db, pool, j->id, p->w->owner, p->w->lease_s, &job, &err) == VH_OK)
+				vh_job_run(p->w, &job);
+			vh_err_clear(&err);
+			if (vh_db_exec(p->db, pool, sql_job_state, q, 1, VH_DB_IDEMPOTENT, &r, &err) != VH_OK ||
+			    r.nrows == 0) {
+				left++;
+				continue;
+			}
+			if (!strcmp(vh_rows_get(&r, 0, 0), "succeeded")) {
+				j->done = true;
+				if (j->del)
+					p->sum->deleted++;
+				else
+					p->sum->stopped++;
+			} else if (!strcmp(vh_rows_get(&r, 0, 0), "failed")) {
+				j->done = true;
+				vh_log(VH_LOG_ERROR, "%s job %s failed: %s", j->del ? "delete" : "stop", j->id,
+				       vh_rows_get(&r, 0, 1));
+				/* A failed stop is tried again by the second round. */
+				if (final || j->del) {
+					if (j->del)
+						p->sum->delete_failed++;
+					else
+						p->sum->stop_failed++;
+					p->sum->errors++;
+				}
+			} else {
+				left++;
+			}
+		}
+		if (!left || *p->w->stop || mono_ms() >= deadline)
+			break;
+		usleep(200000);
+	}
+	if (left && final) {
+		p->sum->jobs_unfinished += (long)left;
+		p->sum->errors += (long)left;
+		vh_log(VH_LOG_WARN, "%zu expiry jobs still unfinished after %ld s; the workers go on "
+		       "with them", left, p->o->job_wait_s);
+	}
+	vh_pool_free(pool);
+}
+
+/* ---- 4. reconcile ------------------------------------------------------------------ */
+
+struct vmrec {
+	long vmid;
+	json_object *o;
+	bool matched;
+};
+
+static int cmp_vm(const void *a, const void *b)
+{
+	long x = ((const struct vmrec *)a)->vmid, y = ((const struct vmrec *)b)->vmid;
+
+	return x < y ? -1 : x > y;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+static bool has_tag(const char *tags)
+{
+	const char *t = tags;
+	size_t n = strlen(VM_TAG);
+
+	while (t && *t) {
+		size_t len = strcspn(t, ";, ");
+
+		if (len == n && !strncmp(t, VM_TAG, n))
+			return true;
+		t += len;
+		t += strspn(t, ";, ");
+	}
+	return false;
+}
+
+static void finding(struct pass *p, struct vh_pool *pool, const char *host, const char *node,
+		    long vmid, const char *server, const char *kind, const char *detail)
+{
+	struct vh_param q[7] = {VH_PINT(p->sum->run_id), VH_PSTR(host), VH_PSTR(node),
+				vmid ? VH_PINT(vmid) : VH_PSTR(NULL), VH_PSTR(server), VH_PSTR(kind),
+				VH_PSTR(detail)};
+	struct vh_err err;
+
+	vh_log(!strcmp(kind, "drift") ? VH_LOG_INFO : VH_LOG_WARN, "reconcile %s: %s%s%s: %s", host,
+	       kind, server ? " server " : "", server ? server : "", detail);
+	if (p->o->dry_run) {
+		say(p, "reconcile %s: %s%s%s: %s", host, kind, server ? " server " : "",
+		    server ? server : "", detail);
+		return;
+	}
+	vh_err_clear(&err);
+	if (vh_db_exec(p->db, pool, sql_finding, q, 7, 0, NULL, &err) != VH_OK)
+		vh_log(VH_LOG_WARN, "finding not recorded: %s", err.detail);
+}
+
+static void server_event(struct pass *p, struct vh_pool *pool, const char *server,
+			 enum vh_event_level level, const char *msg)
+{
+	struct vh_event ev = {0};
+
+	ev.server_id = server;
+	ev.level = level;
+	ev.step = "reconcile";
+	ev.actor = "vibehost-expiry";
+	ev.message = msg;
+	vh_event_add(p->db, pool, &ev);
+}
+
+/* The server id in a VM's description, or NULL. */
+static const char *vm_owner(struct vh_pool *pool, json_object *cfg)
+{
+	const char *d = jstr(cfg, "description"), *m;
+	char id[VH_UUID_LEN + 1];
+	size_t n;
+
+	if (!d || !(m = strstr(d, OWNER_MARK)))
+		return NULL;
+	m += strlen(OWNER_MARK);
+	n = strspn(m, "0123456789abcdef-");
+	if (n != VH_UUID_LEN)
+		return NULL;
+	memcpy(id, m, n);
+	id[n] = '\0';
+	return vh_pstrdup(pool, id);
+}
+
+/* Stop (hard) and destroy an orphan, waiting for each task. */
+static bool destroy_vm(struct pass *p, struct vh_pve *pve, struct vh_pool *pool, const char *node,
+		       long vmid, bool running, char *why, size_t whylen)
+{
+	struct vh_pve_error pe;
+	struct vh_err err;
+	const char *upid = NULL;
+	long wait_ms = p->w->task_timeout_s * 1000;
+
+	memset(&pe, 0, sizeof(pe));
+	vh_err_clear(&err);
+	if (running) {
+		if (vh_pve_vm_action(pve, pool, node, vmid, "stop", &upid, &pe, &err) != VH_OK &&
+		    pe.kind != VH_PVE_NOT_RUNNING)
+			goto fail;
+		if (upid && vh_pve_task_wait(pve, pool, upid, wait_ms, NULL, &pe, &err) != VH_OK)
+			goto fail;
+	}
+	upid = NULL;
+	if (vh_pve_destroy(pve, pool, node, vmid, &upid, &pe, &err) != VH_OK)
+		goto fail;
+	if (upid && vh_pve_task_wait(pve, pool, upid, wait_ms, NULL, &pe, &err) != VH_OK)
+		goto fail;
+	return true;
+fail:
+	snprintf(why, whylen, "%s", pe.message[0] ? pe.message : err.detail);
+	return false;
+}
+
+/* A tagged VM no live row of this host claims. */
+static void orphan(struct pass *p, struct vh_pool *pool, const char *host, struct vh_pve *pve,
+		   struct vmrec *v)
+{
+	const char *node = jstr(v->o, "node"), *server = NULL, *why;
+	struct vh_pve_error pe;
+	struct vh_err err;
+	json_object *cfg;
+	bool destroyable = true;
+	char msg[600];
+
+	memset(&pe, 0, sizeof(pe));
+	vh_err_clear(&err);
+	if (vh_pve_config_get(pve, pool, node, v->vmid, &cfg, &pe, &err) != VH_OK) {
+		if (pe.kind != VH_PVE_NOTFOUND) {  /* gone meanwhile: nothing to report */
+			p->sum->errors++;
+			vh_log(VH_LOG_WARN, "reconcile %s: VM %ld config unreadable: %s", host, v->vmid,
+			       pe.message[0] ? pe.message : err.detail);
+		}
+		return;
+	}
+	server = vm_owner(pool, cfg);
+	if (server) {
+		struct vh_param q[1] = {VH_PSTR(server)};
+		struct vh_rows r;
+
+		if (vh_db_exec(p->db, pool, sql_owner_row, q, 1, VH_DB_IDEMPOTENT, &r, &err) != VH_OK) {
+			p->sum->errors++;
+			return;
+		}
+		if (r.nrows) {
+			const char *status = vh_rows_get(&r, 0, 0), *shost = vh_rows_get(&r, 0, 1);
+			long svmid = atol(vh_rows_get(&r, 0, 2));
+
+			if (atol(vh_rows_get(&r, 0, 3)) > 0 || !strcmp(status, "provisioning") ||
+			    !strcmp(status, "deleting"))
+				return;  /* work in flight owns it */
+			if (strcmp(shost, host))
+				return;  /* the same cluster under another host id */
+			if (vh_server_status_live(status) && svmid == v->vmid)
+				return;  /* listed by the row walk's other page */
+			if (!strcmp(status, "failed"))
+				destroyable = false;  /* a failed rollback: someone looks first */
+			why = vh_server_status_live(status)
+				      ? vh_psprintf(pool, "server %s has VM %ld; this one is a stray copy",
+						    server, svmid)
+				      : vh_psprintf(pool, "server %s is %s", server, status);
+		} else {
+			why = vh_psprintf(pool, "server %s does not exist", server);
+			server = NULL;
+		}
+	} else {
+		why = "tagged vibehost but names no server";
+	}
+	snprintf(msg, sizeof(msg), "VM %ld on %s is an orphan: %s", v->vmid, node, why);
+	if (p->o->destroy_orphans && destroyable && !p->o->dry_run) {
+		char fail[512];
+		const char *status = jstr(v->o, "status");
+
+		if (destroy_vm(p, pve, pool, node, v->vmid, status && !strcmp(status, "running"), fail,
+			       sizeof(fail))) {
+			p->sum->orphans_destroyed++;
+			snprintf(msg, sizeof(msg), "VM %ld on %s destroyed: %s", v->vmid, node, why);
+			finding(p, pool, host, node, v->vmid, server, "orphan_destroyed", msg);
+			if (server)
+				server_event(p, pool, server, VH_EV_WARNING, msg);
+			vh_host_vms_forget(host);
+			return;
+		}
+		p->sum->errors++;
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; destroying it failed: %s", fail);
+	}
+	p->sum->orphans++;
+	finding(p, pool, host, node, v->vmid, server, "orphan", msg);
+	if (server && !p->o->dry_run)
+		server_event(p, pool, server, VH_EV_WARNING, msg);
+}
+
+static void lost(struct pass *p, struct vh_pool *pool, const char *host, const struct vh_rows *r,
+		 size_t i, const char *why)
+{
+	const char *id = vh_rows_get(r, i, 0);
+	long vmid = atol(vh_rows_get(r, i, 1));
+	struct vh_param q[5] = {VH_PSTR(why), VH_PSTR(id), VH_PSTR(vh_rows_get(r, i, 4)),
+				VH_PSTR(vh_rows_get(r, i, 5)), VH_PSTR(id)};
+	struct vh_rows u;
+	struct vh_err err;
+
+	if (p->o->dry_run) {
+		p->sum->lost++;
+		finding(p, pool, host, vh_rows_get(r, i, 2), vmid, id, "lost", why);
+		return;
+	}
+	vh_err_clear(&err);
+	if (vh_db_exec(p->db, pool, sql_mark_lost, q, 5, 0, &u, &err) != VH_OK) {
+		p->sum->errors++;
+		vh_log(VH_LOG_ERROR, "server %s: not marked lost: %s", id, err.detail);
+		return;
+	}
+	if (u.affected == 0)
+		return;  /* changed since it was read: the next pass looks again */
+	p->sum->lost++;
+	finding(p, pool, host, vh_rows_get(r, i, 2), vmid, id, "lost", why);
+	server_event(p, pool, id, VH_EV_ERROR, vh_psprintf(pool, "lost: %s", why));
+}
+
+static void drift(struct pass *p, struct vh_pool *pool, const char *host, const struct vh_rows *r,
+		  size_t i, json_object *vm)
+{
+	const char *id = vh_rows_get(r, i, 0), *node = vh_rows_get(r, i, 2);
+	const char *power = vh_rows_get(r, i, 3), *at = vh_rows_get(r, i, 5);
+	const char *vnode = jstr(vm, "node"), *vstatus = jstr(vm, "status");
+	long vmid = atol(vh_rows_get(r, i, 1));
+	struct vh_rows u;
+	struct vh_err err;
+	const char *msg;
+
+	vh_err_clear(&err);
+	if (vnode && strcmp(vnode, node)) {
+		struct vh_param q[3] = {VH_PSTR(vnode), VH_PSTR(id), VH_PSTR(at)};
+
+		msg = vh_psprintf(pool, "VM %ld is on node %s, not %s", vmid, vnode, node);
+		if (p->o->dry_run || (vh_db_exec(p->db, pool, sql_drift_node, q, 3, 0, &u, &err) == VH_OK &&
+				      u.affected)) {
+			p->sum->drift++;
+			finding(p, pool, host, vnode, vmid, id, "drift", msg);
+			if (!p->o->dry_run)
+				server_event(p, pool, id, VH_EV_WARNING, msg);
+		}
+		return;  /* updated_at moved: the power state waits for the next pass */
+	}
+	/* /cluster/resources says running for a paused VM too. */
+	if (!vstatus || (strcmp(vstatus, "running") && strcmp(vstatus, "stopped")) ||
+	    !strcmp(vstatus, power) || (!strcmp(power, "paused") && !strcmp(vstatus, "running")))
+		return;
+	msg = vh_psprintf(pool, "VM %ld is %s; vibehost had it %s", vmid, vstatus, power);
+	{
+		struct vh_param q[4] = {VH_PSTR(vstatus), VH_PSTR(id), VH_PSTR(power), VH_PSTR(at)};
+
+		if (!p->o->dry_run && (vh_db_exec(p->db, pool, sql_drift_power, q, 4, 0, &u, &err) != VH_OK ||
+				       !u.affected))
+			return;
+	}
+	p->sum->drift++;
+	finding(p, pool, host, vnode, vmid, id, "drift", msg);
+	if (!p->o->dry_run)
+		server_event(p, pool, id, VH_EV_INFO, msg);
+}
+
+static struct vmrec *find_vm(struct vmrec *vms, size_t n, long vmid)
+{
+	struct vmrec key = {vmid, NULL, false};
+
+	return n ? bsearch(&key, vms, n, sizeof(*vms), cmp_vm) : NULL;
+}
+
+static void reconcile_host(struct pass *p, const char *host)
+{
+	struct vh_pool *pool = vh_pool_new(), *batch = vh_pool_new();
+	struct vh_pve *pve;
+	struct vh_pve_error pe;
+	struct vh_err err;
+	json_object *res;
+	struct vmrec *vms;
+	size_t i, n = 0, len;
+	char last[VH_UUID_LEN + 1] = "";
+	const char *skip = NULL;
+
+	p->sum->hosts++;
+	memset(&pe, 0, sizeof(pe));
+	vh_err_clear(&err);
+	if (vh_host_client(p->db, pool, host, VH_HOST_JOB, &pve, &err) != VH_OK) {
+		skip = vh_psprintf(pool, "no client: %s", err.detail);
+		goto skipped;
+	}
+	/* The rows are read before the listing and a row is marked lost only
+	 * if it did not change since: a server that gets its VM while the
+	 * listing runs is never taken for one whose VM vanished. */
+	if (vh_pve_resources(pve, pool, NULL, &res, &pe, &err) != VH_OK) {
+		skip = vh_psprintf(pool, "cannot list the cluster: %s", pe.message[0] ? pe.message : err.detail);
+		goto skipped;
+	}
+	len = json_object_array_length(res);
+	vms = vh_palloc(pool, (len + 1) * sizeof(*vms));
+	for (i = 0; i < len; i++) {
+		json_object *o = json_object_array_get_idx(res, i), *t;
+		const char *type = jstr(o, "type"), *status = jstr(o, "status");
+
+		if (type && !strcmp(type, "node") && (!status || strcmp(status, "online"))) {
+			/* An outage must never look like "every VM is gone". */
+			skip = vh_psprintf(pool, "node %s is %s", jstr(o, "node") ? jstr(o, "node") : "?",
+					   status ? status : "unknown");
+			goto skipped;
+		}
+		if (!type || strcmp(type, "qemu"))
+			continue;
+		if (json_object_object_get_ex(o, "template", &t) && json_object_get_int(t))
+			continue;
+		vms[n].vmid = (long)json_object_get_int64(json_object_object_get(o, "vmid"));
+		vms[n].o = o;
+		vms[n++].matched = false;
+	}
+	qsort(vms, n, sizeof(*vms), cmp_vm);
+	/* The listing is taken; now the rows, page by page.  A row changed
+	 * after this read is skipped by the guarded updates. */
+	for (;;) {
+		struct vh_param q[2] = {VH_PSTR(host), VH_PSTR(last)};
+		struct vh_rows r;
+
+		vh_pool_reset(batch);
+		vh_err_clear(&err);
+		if (vh_db_exec(p->db, batch, sql_host_rows, q, 2, VH_DB_IDEMPOTENT, &r, &err) != VH_OK) {
+			p->sum->errors++;
+			vh_log(VH_LOG_ERROR, "reconcile %s: %s", host, err.detail);
+			break;
+		}
+		for (i = 0; i < r.nrows; i++) {
+			long vmid = atol(vh_rows_get(&r, i, 1));
+			struct vmrec *v = find_vm(vms, n, vmid);
+
+			if (!v) {
+				lost(p, batch, host, &r, i,
+				     vh_psprintf(batch, "VM %ld no longer exists on %s", vmid, host));
+				continue;
+			}
+			v->matched = true;
+			if (!has_tag(jstr(v->o, "tags"))) {
+				json_object *cfg;
+				const char *owner;
+
+				memset(&pe, 0, sizeof(pe));
+				if (vh_pve_config_get(pve, batch, jstr(v->o, "node"), vmid, &cfg, &pe, &err) != VH_OK)
+					continue;  /* unreadable: judged next pass */
+				owner = vm_owner(batch, cfg);
+				if (!owner || strcmp(owner, vh_rows_get(&r, i, 0))) {
+					v->matched = false;
+					lost(p, batch, host, &r, i,
+					     vh_psprintf(batch, "VMID %ld now holds a VM vibehost did not create for it",
+							 vmid));
+					continue;
+				}
+			}
+			drift(p, batch, host, &r, i, v->o);
+		}
+		if (r.nrows < 2000)
+			break;
+		snprintf(last, sizeof(last), "%s", vh_rows_get(&r, r.nrows - 1, 0));
+	}
+	for (i = 0; i < n; i++) {
+		if (vms[i].matched || !has_tag(jstr(vms[i].o, "tags")))
+			continue;
+		vh_pool_reset(batch);
+		orphan(p, batch, host, pve, &vms[i]);
+	}
+	goto out;
+skipped:
+	p->sum->hosts_skipped++;
+	finding(p, pool, host, NULL, 0, NULL, "host_skipped", skip);
+out:
+	vh_pool_free(batch);
+	vh_pool_free(pool);
+}
+
+static enum vh_status reconcile(struct pass *p, struct vh_err *err)
+{
+	struct vh_pool *pool = vh_pool_new();
+	struct vh_rows r;
+	enum vh_status st;
+	size_t i;
+
+	st = vh_db_exec(p->db, pool, sql_hosts, NULL, 0, VH_DB_IDEMPOTENT, &r, err);
+	if (st == VH_OK)
+		for (i = 0; i < r.nrows && !*p->w->stop; i++)
+			reconcile_host(p, vh_rows_get(&r, i, 0));
+	vh_pool_free(pool);
+	return st;
+}
+
+/* ---- 5. janitor ------------------------------------------------------------------------ */
+
+static enum vh_status janitor(struct pass *p, struct vh_err *err)
+{
+	struct vh_pool *pool = vh_pool_new();
+	enum vh_status st = VH_OK;
+	int i;
+
+	if (p->o->dry_run) {
+		struct vh_param q[2] = {VH_PINT(p->o->stuck_minutes), VH_PINT(p->o->stuck_minutes)};
+		struct vh_rows r;
+		size_t k;
+
+		st = vh_db_exec(p->db, pool, sql_stuck_list, q, 2, VH_DB_IDEMPOTENT, &r, err);
+		for (k = 0; st == VH_OK && k < r.nrows; k++) {
+			say(p, "would fail stuck %s job %s (%s at step %s) of server %s",
+			    vh_rows_get(&r, k, 1), vh_rows_get(&r, k, 0), vh_rows_get(&r, k, 3),
+			    vh_rows_get(&r, k, 4), vh_rows_get(&r, k, 2));
+			p->sum->janitor_failed++;
+		}
+		vh_pool_free(pool);
+		return st;
+	}
+	for (i = 0; i < JANITOR_MAX && !*p->w->stop; i++) {
+		struct vh_job job;
+		char why[300];
+
+		vh_pool_reset(pool);
+		st = vh_job_claim_stuck(p->db, pool, p->o->stuck_minutes, p->w->owner, p->w->lease_s, &job, err);
+		if (st == VH_NOTFOUND) {
+			st = VH_OK;
+			break;
+		}
+		if (st != VH_OK)
+			break;
+		snprintf(why, sizeof(why), "no worker ran this job for %ld minutes (%s at step %s); "
+			 "failed by the janitor", p->o->stuck_minutes, job.state, job.step);
+		vh_log(VH_LOG_WARN, "janitor: %s job %s of server %s: %s", job.kind, job.id,
+		       job.server_id, why);
+		vh_job_abandon(p->w, &job, why);
+		p->sum->janitor_failed++;
+	}
+	vh_pool_free(pool);
+	return st;
+}
+
+/* ---- 6. SMS --------------------------------------------------------------------------- */
+
+static void deliver(struct pass *p)
+{
+	struct vh_notify_opts no;
+	struct vh_notify_summary ns;
+	struct vh_solapi *sms = NULL;
+	struct vh_err err;
+
+	if (p->o->dry_run)
+		return;
+	vh_notify_opts_from_cfg(&no);
+	if (!no.dry_run) {
+		if (!vh_cfg_is_set(CFG_SOLAPI_KEY) || !vh_cfg_is_set(CFG_SOLAPI_SECRET)) {
+			vh_log(VH_LOG_WARN, "SMS: SOLAPI_KEY/SOLAPI_SECRET not set; the outbox waits");
+			return;
+		}
+		sms = vh_solapi_from_cfg();
+	}
+	vh_err_clear(&err);
+	if (vh_notify_deliver(p->db, sms, &no, &ns, &err) != VH_OK) {
+		p->sum->errors++;
+		vh_log(VH_LOG_ERROR, "SMS delivery: %s", err.detail);
+	} else {
+		p->sum->sms_sent += ns.sent;
+		p->sum->sms_retry += ns.retry;
+		p->sum->sms_failed += ns.failed;
+	}
+	vh_solapi_free(sms);
+}
+
+/* ---- the pass ------------------------------------------------------------------------- */
+
+json_object *vh_expiry_summary_json(const struct vh_expiry_opts *o,
+				    const struct vh_expiry_summary *s)
+{
+	json_object *j = json_object_new_object();
+	char clock[32];
+	struct tm tm;
+
+	gmtime_r(&o->now, &tm);
+	strftime(clock, sizeof(clock), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	vh_json_add_str(j, "clock", clock);
+	json_object_object_add(j, "dry_run", json_object_new_boolean(o->dry_run));
+	if (s->run_id)
+		vh_json_add_int(j, "run_id", s->run_id);
+#define N(f) vh_json_add_int(j, #f, s->f)
+	N(reminders); N(reminders_no_phone); N(stopped); N(stop_failed); N(deleted);
+	N(delete_failed); N(busy); N(jobs_unfinished); N(hosts); N(hosts_skipped); N(orphans);
+	N(orphans_destroyed); N(lost); N(drift); N(janitor_failed); N(sms_sent); N(sms_retry);
+	N(sms_failed); N(errors); N(duration_ms);
+#undef N
+	return j;
+}
+
+static void run_record(struct pass *p, bool start, struct vh_err *err)
+{
+	struct vh_pool *pool = vh_pool_new();
+	struct vh_rows r;
+
+	if (start) {
+		struct vh_param q[2] = {VH_PSTR(p->o->runner), VH_PSTR(p->clock)};
+
+		if (vh_db_exec(p->db, pool, sql_run_insert, q, 2, 0, NULL, err) == VH_OK &&
+		    vh_db_exec(p->db, pool, sql_last_id, NULL, 0, 0, &r, err) == VH_OK && r.nrows)
+			p->sum->run_id = atoll(vh_rows_get(&r, 0, 0));
+	} else {
+		json_object *j = vh_expiry_summary_json(p->o, p->sum);
+		struct vh_param q[3] = {VH_PINT(p->sum->errors == 0),
+					VH_PSTR(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)),
+					VH_PINT(p->sum->run_id)};
+
+		if (vh_db_exec(p->db, pool, sql_run_finish, q, 3, VH_DB_IDEMPOTENT, NULL, err) != VH_OK)
+			vh_log(VH_LOG_WARN, "maintenance run not recorded: %s", err->detail);
+		json_object_put(j);
+	}
+	vh_pool_free(pool);
+}
+
+enum vh_status vh_expiry_run(struct vh_db *db, struct vh_worker *w,
+			     const struct vh_expiry_opts *o, struct vh_expiry_summary *sum,
+			     struct vh_err *err)
+{
+	struct pass p;
+	struct tm tm;
+	long long t0 = mono_ms();
+	enum vh_status st;
+
+	memset(&p, 0, sizeof(p));
+	memset(sum, 0, sizeof(*sum));
+	p.db = db;
+	p.w = w;
+	p.o = o;
+	p.sum = sum;
+	gmtime_r(&o->now, &tm);
+	strftime(p.clock, sizeof(p.clock), "%Y-%m-%d %H:%M:%S.000000", &tm);
+	strftime(p.clock_iso, sizeof(p.clock_iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!o->dry_run) {
+		run_record(&p, true, err);
+		if (!sum->run_id)
+			return err->status ? err->status : VH_INTERNAL;
+	}
+	vh_log(VH_LOG_INFO, "expiry pass by %s at clock %s%s", o->runner, p.clock_iso,
+	       o->dry_run ? " (dry run)" : "");
+
+	st = reminders(&p, err);
+	/* Two rounds of stop and delete: a stop that failed in the first is
+	 * tried once more before the pass counts it as not handled. */
+	if (st == VH_OK)
+		st = due_walk(&p, false, false, err);
+	if (st == VH_OK && o->delete_after_days)
+		st = due_walk(&p, true, false, err);
+	if (st == VH_OK && !o->dry_run) {
+		drive_jobs(&p, false);
+		st = due_walk(&p, false, true, err);
+		if (st == VH_OK && o->delete_after_days)
+			st = due_walk(&p, true, true, err);
+		if (st == VH_OK)
+			drive_jobs(&p, true);
+	}
+	if (st == VH_OK)
+		st = reconcile(&p, err);
+	if (st == VH_OK)
+		st = janitor(&p, err);
+	if (st == VH_OK)
+		deliver(&p);
+	if (st != VH_OK)
+		sum->errors++;
+	sum->duration_ms = mono_ms() - t0;
+	if (!o->dry_run) {
+		struct vh_err e2;
+
+		vh_err_clear(&e2);
+		run_record(&p, false, &e2);
+	}
+	free(p.jobs);
+	return st;
+}
