@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "db.h"
 #include "expiry.h"
+#include "timeutil.h"
 #include "log.h"
 #include "pool.h"
 #include "provision.h"
@@ -57,8 +58,8 @@ static const struct vh_cli cli = {
 		"     customer is texted once the VM is stopped;\n"
 		"  3. grace deletion: expired servers EXPIRY_DELETE_AFTER_DAYS past expiry\n"
 		"     get a delete job (unset: never);\n"
-		"     the pass runs these jobs itself (running workers help) and waits up\n"
-		"     to EXPIRY_JOB_WAIT_SECONDS for them;\n"
+		"     the pass runs these jobs itself in EXPIRY_PARALLEL processes (running\n"
+		"     workers help) and waits up to EXPIRY_JOB_WAIT_SECONDS for them;\n"
 		"  4. reconcile every Proxmox host: VMs tagged vibehost that no server owns\n"
 		"     are reported (destroyed only with RECONCILE_DESTROY_ORPHANS=1),\n"
 		"     servers whose VM is gone become lost, power and node drift is\n"
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (opt_now && vh_expiry_parse_time(opt_now, &o.now) != 0) {
+	if (opt_now && vh_time_parse(opt_now, &o.now) != 0) {
 		fprintf(stderr, "vibehost-expiry: --now: \"%s\" is not a time such as "
 			"2026-11-23T03:00:00Z\n", opt_now);
 		rc = 2;

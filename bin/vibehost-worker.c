@@ -131,6 +131,8 @@ int main(int argc, char **argv)
 	}
 	vh_log(VH_LOG_INFO, "worker %s started", owner);
 
+	long db_down = 0;   /* claims failed in a row */
+
 	while (!stop) {
 		struct vh_pool *pool = vh_pool_new();
 		struct vh_job job;
@@ -144,14 +146,26 @@ int main(int argc, char **argv)
 			       job.step, job.server_id);
 			vh_job_run(&w, &job);
 		} else if (st != VH_NOTFOUND) {
-			vh_log(VH_LOG_WARN, "cannot claim jobs: %s", err.detail);
+			/* The database is down: say so once, then back off (up to
+			 * 5 s) instead of logging every poll. */
+			if (db_down++ == 0)
+				vh_log(VH_LOG_WARN, "cannot claim jobs: %s; retrying", err.detail);
+		}
+		if ((st == VH_OK || st == VH_NOTFOUND) && db_down) {
+			vh_log(VH_LOG_INFO, "the database answers again (after %ld failed polls)", db_down);
+			db_down = 0;
 		}
 		vh_pool_free(pool);
 		if (st != VH_OK) {
-			deliver(db, sms, &no);
+			long ms = poll_ms;
+
+			if (!db_down)
+				deliver(db, sms, &no);
 			if (opt_once)
 				break;
-			nap(poll_ms);
+			for (long k = 1; k < db_down && ms < 5000; k++)
+				ms *= 2;
+			nap(ms < 5000 ? ms : 5000);
 		}
 	}
 	vh_log(VH_LOG_INFO, "worker %s stopping", owner);

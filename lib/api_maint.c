@@ -37,10 +37,10 @@ enum vh_status api_admin_reconcile(struct vh_req *req, struct vh_err *err)
 	enum vh_status st;
 	size_t i, n;
 
-	st = api_page_params(req, 100, 1000, &limit, &cursor, err);
-	if (st != VH_OK && st != VH_INVALID)
-		return st;
-	if ((st = vh_req_query(req, "run_id", &run_id, err)) != VH_OK ||
+	/* Findings are numbered, so the cursor is a number, not a UUID. */
+	if ((st = api_page_limit(req, 100, 1000, &limit, err)) != VH_OK ||
+	    (st = vh_req_query(req, "cursor", &cursor, err)) != VH_OK ||
+	    (st = vh_req_query(req, "run_id", &run_id, err)) != VH_OK ||
 	    (st = vh_req_query(req, "kind", &kind, err)) != VH_OK)
 		return st;
 	if (run_id && !digits(run_id))

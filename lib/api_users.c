@@ -11,8 +11,8 @@
 #include "users.h"
 #include "validate.h"
 
-enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
-			       long long *limit, const char **cursor, struct vh_err *err)
+enum vh_status api_page_limit(struct vh_req *req, long long def, long long max, long long *limit,
+			      struct vh_err *err)
 {
 	const char *s;
 	enum vh_status st;
@@ -32,6 +32,17 @@ enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
 		else
 			*limit = n;
 	}
+	return VH_OK;
+}
+
+enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
+			       long long *limit, const char **cursor, struct vh_err *err)
+{
+	enum vh_status st;
+
+	st = api_page_limit(req, def, max, limit, err);
+	if (st != VH_OK)
+		return st;
 	st = vh_req_query(req, "cursor", cursor, err);
 	if (st != VH_OK)
 		return st;

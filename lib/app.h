@@ -44,6 +44,9 @@ enum vh_status api_admin_reconcile(struct vh_req *req, struct vh_err *err);
 enum vh_status api_notifications_list(struct vh_req *req, struct vh_err *err);
 
 /* Shared by list routes: parse ?limit= (1..max, default def) and ?cursor=. */
+/* limit alone (a field error when bad; the caller finishes the 422). */
+enum vh_status api_page_limit(struct vh_req *req, long long def, long long max, long long *limit,
+			      struct vh_err *err);
 enum vh_status api_page_params(struct vh_req *req, long long def, long long max,
 			       long long *limit, const char **cursor, struct vh_err *err);
 

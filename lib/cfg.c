@@ -169,6 +169,8 @@ static const struct cfg_def defs[CFG__MAX] = {
 					  "days after expire_at an expired server is deleted (unset: never)"},
 	[CFG_EXPIRY_JOB_WAIT_SECONDS] = {"EXPIRY_JOB_WAIT_SECONDS", T_INT, "900", 0, 86400, 0, 0,
 					 "how long a pass runs and waits for its stop and delete jobs"},
+	[CFG_EXPIRY_PARALLEL] = {"EXPIRY_PARALLEL", T_INT, "4", 1, 64, 0, 0,
+				 "processes running a pass's stop and delete jobs side by side"},
 	[CFG_RECONCILE_DESTROY_ORPHANS] = {"RECONCILE_DESTROY_ORPHANS", T_BOOL, "0", 0, 0, 0, 0,
 					   "1: destroy VMs tagged as vibehost's that no server owns (default: report)"},
 	[CFG_JOB_STUCK_MINUTES] = {"JOB_STUCK_MINUTES", T_INT, "30", 1, 10080, 0, 0,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "cfg.h"
 #include "db.h"
@@ -29,6 +30,7 @@
 #include "pve.h"
 #include "servers.h"
 #include "solapi.h"
+#include "timeutil.h"
 
 #define BATCH 500
 #define BATCH_SQL "500"    /* the same, in the queries */
@@ -61,7 +63,11 @@ static const char sql_due_delete[] =
 	"SELECT s.id FROM servers s WHERE s.id > ? AND s.status = 'expired' "
 	"AND s.expire_at <= CAST(? AS DATETIME(6)) - INTERVAL ? DAY "
 	"ORDER BY s.id LIMIT " BATCH_SQL;
-static const char sql_job_state[] = "SELECT state, IFNULL(error, '') FROM jobs WHERE id = ?";
+static const char sql_unfinished[] =
+	"SELECT COUNT(*) FROM jobs WHERE request_id LIKE ? AND state IN ('queued', 'running')";
+static const char sql_tally[] =
+	"SELECT kind, state, RIGHT(request_id, 1), COUNT(*) FROM jobs WHERE request_id LIKE ? "
+	"GROUP BY kind, state, RIGHT(request_id, 1)";
 static const char sql_hosts[] =
 	"SELECT id FROM proxmox_hosts UNION SELECT DISTINCT proxmox_host_id FROM servers "
 	"WHERE proxmox_host_id IS NOT NULL ORDER BY 1";
@@ -106,13 +112,9 @@ struct pass {
 	struct vh_expiry_summary *sum;
 	char clock[40];          /* "YYYY-MM-DD HH:MM:SS.000000" */
 	char clock_iso[32];
-	/* The jobs this pass queued and waits for. */
-	struct pjob {
-		char id[VH_UUID_LEN + 1];
-		bool del;
-		bool done;
-	} *jobs;
-	size_t njobs, capjobs;
+	/* The pass's jobs carry request_id "expiry:<run>:<round>". */
+	char tag[40], tag_like[40];
+	int round;
 };
 
 static long long mono_ms(void)
@@ -185,59 +187,6 @@ long vh_expiry_offset(const long *days, size_t n, long long secs_left)
 	return best;
 }
 
-int vh_expiry_parse_time(const char *text, time_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, s = 0, n = 0, oh = 0, om = 0;
-	long off = 0;
-	const char *rest;
-
-	if (!text || sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-		return -1;
-	rest = text + 10;
-	if (*rest) {
-		if (*rest != 'T' && *rest != ' ')
-			return -1;
-		n = 0;
-		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &h, &mi, &s, &n) != 3 || n != 8)
-			return -1;
-		rest += 9;
-		if (*rest == '.') {  /* fractions are dropped */
-			rest++;
-			if (!isdigit((unsigned char)*rest))
-				return -1;
-			while (isdigit((unsigned char)*rest))
-				rest++;
-		}
-		if (*rest == 'Z') {
-			rest++;
-		} else if (*rest == '+' || *rest == '-') {
-			n = 0;
-			if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 14 || om > 59)
-				return -1;
-			off = (oh * 3600L + om * 60L) * (*rest == '-' ? -1 : 1);
-			rest += 6;
-		}
-		if (*rest)
-			return -1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = timegm(&tm) - off;
-	/* timegm normalises 31 February into March: refuse what moved. */
-	gmtime_r(&(time_t){*out + off}, &tm);
-	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -1;
-	return 0;
-}
-
 enum vh_status vh_expiry_opts_from_cfg(struct vh_expiry_opts *o, struct vh_err *err)
 {
 	memset(o, 0, sizeof(*o));
@@ -250,6 +199,7 @@ enum vh_status vh_expiry_opts_from_cfg(struct vh_expiry_opts *o, struct vh_err *
 	o->delete_after_days = vh_cfg_is_set(CFG_EXPIRY_DELETE_AFTER_DAYS)
 				       ? vh_cfg_int(CFG_EXPIRY_DELETE_AFTER_DAYS) : 0;
 	o->job_wait_s = vh_cfg_int(CFG_EXPIRY_JOB_WAIT_SECONDS);
+	o->parallel = vh_cfg_int(CFG_EXPIRY_PARALLEL);
 	o->destroy_orphans = vh_cfg_bool(CFG_RECONCILE_DESTROY_ORPHANS);
 	o->stuck_minutes = vh_cfg_int(CFG_JOB_STUCK_MINUTES);
 	return VH_OK;
@@ -358,22 +308,6 @@ out:
 
 /* ---- 2, 3. stop and delete ---------------------------------------------------------- */
 
-static void add_job(struct pass *p, const char *id, bool del)
-{
-	if (p->njobs == p->capjobs) {
-		size_t cap = p->capjobs ? p->capjobs * 2 : 64;
-		struct pjob *n = realloc(p->jobs, cap * sizeof(*n));
-
-		if (!n)
-			abort();
-		p->jobs = n;
-		p->capjobs = cap;
-	}
-	memset(&p->jobs[p->njobs], 0, sizeof(p->jobs[0]));
-	snprintf(p->jobs[p->njobs].id, sizeof(p->jobs[0].id), "%s", id);
-	p->jobs[p->njobs++].del = del;
-}
-
 /* Queue a stop (del false) or delete job for a server that qualified when
  * it was listed, after checking again under the row lock. */
 static void act_one(struct pass *p, struct vh_pool *pool, const char *id, bool del, bool final)
@@ -394,7 +328,7 @@ static void act_one(struct pass *p, struct vh_pool *pool, const char *id, bool d
 		vh_db_rollback(p->db);
 		goto fail;
 	}
-	vh_expiry_parse_time(s.expire_at, &exp);
+	vh_time_parse(s.expire_at, &exp);
 	if (del)
 		due = !strcmp(s.status, "expired") &&
 		      exp <= p->o->now - (time_t)p->o->delete_after_days * 86400;
@@ -434,7 +368,7 @@ static void act_one(struct pass *p, struct vh_pool *pool, const char *id, bool d
 		json_object_put(o);
 	}
 	st = vh_job_enqueue(p->db, pool, del ? "delete" : "shutdown", id, payload, "vibehost-expiry",
-			    NULL, job, &err);
+			    p->tag, job, &err);
 	if (st == VH_CONFLICT) {
 		vh_db_rollback(p->db);
 		if (final) {
@@ -466,7 +400,6 @@ static void act_one(struct pass *p, struct vh_pool *pool, const char *id, bool d
 	vh_event_add(p->db, pool, &ev);
 	if (vh_db_commit(p->db, &err) != VH_OK)
 		goto fail;
-	add_job(p, job, del);
 	vh_log(VH_LOG_INFO, "server %s: %s job %s queued (expired %s)", id, what, job, s.expire_at);
 	return;
 rollback:
@@ -502,70 +435,126 @@ static enum vh_status due_walk(struct pass *p, bool del, bool final, struct vh_e
 	return st;
 }
 
-/* Run the pass's own jobs (claiming each when due; a worker may have it)
- * until they end or job_wait_s runs out. */
-static void drive_jobs(struct pass *p, bool final)
+/* One driver: claim the pass's due jobs one by one and run them, until
+ * none is due. */
+static void drive_once(struct pass *p, struct vh_db *db, struct vh_worker *w)
+{
+	struct vh_pool *pool = vh_pool_new();
+	struct vh_param q[1] = {VH_PSTR(p->tag_like)};
+
+	while (!*w->stop) {
+		struct vh_job job;
+		struct vh_err err;
+
+		vh_pool_reset(pool);
+		vh_err_clear(&err);
+		if (vh_job_claim_where(db, pool, "request_id LIKE ?", q, 1, w->owner, w->lease_s, &job,
+				       &err) != VH_OK)
+			break;
+		vh_job_run(w, &job);
+	}
+	vh_pool_free(pool);
+}
+
+static long long unfinished(struct pass *p, struct vh_pool *pool)
+{
+	struct vh_param q[1] = {VH_PSTR(p->tag_like)};
+	struct vh_rows r;
+	struct vh_err err;
+
+	vh_err_clear(&err);
+	if (vh_db_exec(p->db, pool, sql_unfinished, q, 1, VH_DB_IDEMPOTENT, &r, &err) != VH_OK)
+		return -1;
+	return atoll(vh_rows_get(&r, 0, 0));
+}
+
+/* Run the pass's jobs with EXPIRY_PARALLEL drivers (child processes, each
+ * with its connections; the workers of the installation help too) until
+ * they end or job_wait_s runs out. */
+static void drive_jobs(struct pass *p)
 {
 	long long deadline = mono_ms() + p->o->job_wait_s * 1000LL;
 	struct vh_pool *pool = vh_pool_new();
-	size_t left;
+	long long left;
 
+	fflush(NULL);
 	for (;;) {
-		size_t i;
+		long k, n = p->o->parallel > 1 ? p->o->parallel : 1;
+		pid_t kids[64];
+		long nk = 0;
 
-		left = 0;
-		for (i = 0; i < p->njobs; i++) {
-			struct pjob *j = &p->jobs[i];
-			struct vh_param q[1] = {VH_PSTR(j->id)};
-			struct vh_rows r;
-			struct vh_job job;
-			struct vh_err err;
+		for (k = 1; k < n && k < 64; k++) {
+			pid_t pid = fork();
 
-			if (j->done)
-				continue;
-			vh_pool_reset(pool);
-			vh_err_clear(&err);
-			if (!*p->w->stop &&
-			    vh_job_claim_id(p->db, pool, j->id, p->w->owner, p->w->lease_s, &job, &err) == VH_OK)
-				vh_job_run(p->w, &job);
-			vh_err_clear(&err);
-			if (vh_db_exec(p->db, pool, sql_job_state, q, 1, VH_DB_IDEMPOTENT, &r, &err) != VH_OK ||
-			    r.nrows == 0) {
-				left++;
-				continue;
+			if (pid == 0) {
+				/* Never touch the parent's connection: a child
+				 * closing it would close it for the parent. */
+				struct vh_db *db = vh_db_from_cfg();
+				struct vh_worker w = *p->w;
+				char owner[200];
+
+				vh_pve_cache_forget();
+				snprintf(owner, sizeof(owner), "%s:%ld", p->w->owner, k);
+				w.db = db;
+				w.owner = owner;
+				drive_once(p, db, &w);
+				vh_pve_cache_clear();  /* the clients this child made */
+				vh_db_free(db);
+				vh_pool_free(pool);
+				_exit(0);
 			}
-			if (!strcmp(vh_rows_get(&r, 0, 0), "succeeded")) {
-				j->done = true;
-				if (j->del)
-					p->sum->deleted++;
-				else
-					p->sum->stopped++;
-			} else if (!strcmp(vh_rows_get(&r, 0, 0), "failed")) {
-				j->done = true;
-				vh_log(VH_LOG_ERROR, "%s job %s failed: %s", j->del ? "delete" : "stop", j->id,
-				       vh_rows_get(&r, 0, 1));
-				/* A failed stop is tried again by the second round. */
-				if (final || j->del) {
-					if (j->del)
-						p->sum->delete_failed++;
-					else
-						p->sum->stop_failed++;
-					p->sum->errors++;
-				}
-			} else {
-				left++;
-			}
+			if (pid > 0)
+				kids[nk++] = pid;
 		}
-		if (!left || *p->w->stop || mono_ms() >= deadline)
+		drive_once(p, p->db, p->w);
+		for (k = 0; k < nk; k++)
+			waitpid(kids[k], NULL, 0);
+		vh_pool_reset(pool);
+		left = unfinished(p, pool);
+		if (left == 0 || *p->w->stop || mono_ms() >= deadline)
 			break;
-		usleep(200000);
+		usleep(200000);  /* a job waiting for its retry, or a worker's */
 	}
-	if (left && final) {
-		p->sum->jobs_unfinished += (long)left;
-		p->sum->errors += (long)left;
-		vh_log(VH_LOG_WARN, "%zu expiry jobs still unfinished after %ld s; the workers go on "
-		       "with them", left, p->o->job_wait_s);
+	vh_pool_free(pool);
+}
+
+/* The pass's jobs by outcome.  A stop that failed in the first round was
+ * queued again in the second, so only the second round's failures count. */
+static void tally_jobs(struct pass *p)
+{
+	struct vh_pool *pool = vh_pool_new();
+	struct vh_param q[1] = {VH_PSTR(p->tag_like)};
+	struct vh_rows r;
+	struct vh_err err;
+	size_t i;
+
+	vh_err_clear(&err);
+	if (vh_db_exec(p->db, pool, sql_tally, q, 1, VH_DB_IDEMPOTENT, &r, &err) != VH_OK) {
+		p->sum->errors++;
+		vh_log(VH_LOG_ERROR, "expiry jobs not counted: %s", err.detail);
+		vh_pool_free(pool);
+		return;
 	}
+	for (i = 0; i < r.nrows; i++) {
+		const char *kind = vh_rows_get(&r, i, 0), *state = vh_rows_get(&r, i, 1);
+		bool last = !strcmp(vh_rows_get(&r, i, 2), "2"), del = !strcmp(kind, "delete");
+		long n = atol(vh_rows_get(&r, i, 3));
+
+		if (!strcmp(state, "succeeded")) {
+			*(del ? &p->sum->deleted : &p->sum->stopped) += n;
+		} else if (!strcmp(state, "failed")) {
+			if (del || last) {
+				*(del ? &p->sum->delete_failed : &p->sum->stop_failed) += n;
+				p->sum->errors += n;
+			}
+		} else {
+			p->sum->jobs_unfinished += n;
+			p->sum->errors += n;
+		}
+	}
+	if (p->sum->jobs_unfinished)
+		vh_log(VH_LOG_WARN, "%ld expiry jobs still unfinished after %ld s; the workers go on "
+		       "with them", p->sum->jobs_unfinished, p->o->job_wait_s);
 	vh_pool_free(pool);
 }
 
@@ -1090,6 +1079,13 @@ static void run_record(struct pass *p, bool start, struct vh_err *err)
 	vh_pool_free(pool);
 }
 
+static void set_round(struct pass *p, int round)
+{
+	p->round = round;
+	snprintf(p->tag, sizeof(p->tag), "expiry:%lld:%d", p->sum->run_id, round);
+	snprintf(p->tag_like, sizeof(p->tag_like), "expiry:%lld:%%", p->sum->run_id);
+}
+
 enum vh_status vh_expiry_run(struct vh_db *db, struct vh_worker *w,
 			     const struct vh_expiry_opts *o, struct vh_expiry_summary *sum,
 			     struct vh_err *err)
@@ -1113,6 +1109,7 @@ enum vh_status vh_expiry_run(struct vh_db *db, struct vh_worker *w,
 		if (!sum->run_id)
 			return err->status ? err->status : VH_INTERNAL;
 	}
+	set_round(&p, 1);
 	vh_log(VH_LOG_INFO, "expiry pass by %s at clock %s%s", o->runner, p.clock_iso,
 	       o->dry_run ? " (dry run)" : "");
 
@@ -1124,12 +1121,15 @@ enum vh_status vh_expiry_run(struct vh_db *db, struct vh_worker *w,
 	if (st == VH_OK && o->delete_after_days)
 		st = due_walk(&p, true, false, err);
 	if (st == VH_OK && !o->dry_run) {
-		drive_jobs(&p, false);
+		drive_jobs(&p);
+		set_round(&p, 2);
 		st = due_walk(&p, false, true, err);
 		if (st == VH_OK && o->delete_after_days)
 			st = due_walk(&p, true, true, err);
 		if (st == VH_OK)
-			drive_jobs(&p, true);
+			drive_jobs(&p);
+		if (st == VH_OK)
+			tally_jobs(&p);
 	}
 	if (st == VH_OK)
 		st = reconcile(&p, err);
@@ -1146,6 +1146,5 @@ enum vh_status vh_expiry_run(struct vh_db *db, struct vh_worker *w,
 		vh_err_clear(&e2);
 		run_record(&p, false, &e2);
 	}
-	free(p.jobs);
 	return st;
 }

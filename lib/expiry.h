@@ -41,6 +41,7 @@ struct vh_expiry_opts {
 	long shutdown_timeout_s;
 	long delete_after_days;       /* 0: never */
 	long job_wait_s;
+	long parallel;                /* job drivers (processes) */
 	bool destroy_orphans;
 	long stuck_minutes;
 	const char *runner;           /* "host:pid" */
@@ -72,10 +73,6 @@ int vh_expiry_parse_days(const char *text, long *days, size_t max, size_t *n);
  * smallest offset d with secs_left <= d days (the tightest reminder, so a
  * pass that missed days sends one text, not three), or -1 for none. */
 long vh_expiry_offset(const long *days, size_t n, long long secs_left);
-
-/* "2026-11-23T10:00:00Z", "2026-11-23 10:00:00", "2026-11-23T19:00:00+09:00"
- * or "2026-11-23" (midnight UTC).  0, or -1 when it is none of them. */
-int vh_expiry_parse_time(const char *text, time_t *out);
 
 /* The whole pass.  The caller holds the run lock (GET_LOCK).  VH_OK when
  * the pass ran to its end (sum->errors says whether everything was

@@ -31,13 +31,10 @@ static const char sql_list[] =
 /* Due: queued and its time has come, or running under a lease that ran
  * out (the worker holding it died).  SKIP LOCKED lets several workers
  * claim side by side without waiting on each other. */
+#define DUE "((state = 'queued' AND run_after <= UTC_TIMESTAMP(6)) " \
+	"OR (state = 'running' AND lease_until < UTC_TIMESTAMP(6)))"
 static const char sql_claim_pick[] =
-	"SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= UTC_TIMESTAMP(6)) "
-	"OR (state = 'running' AND lease_until < UTC_TIMESTAMP(6)) "
-	"ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED";
-static const char sql_claim_pick_id[] =
-	"SELECT id FROM jobs WHERE id = ? AND ((state = 'queued' AND run_after <= UTC_TIMESTAMP(6)) "
-	"OR (state = 'running' AND lease_until < UTC_TIMESTAMP(6))) FOR UPDATE SKIP LOCKED";
+	"SELECT id FROM jobs WHERE " DUE " ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 /* Stuck: a lease that ran out long ago, or a queued job long overdue, and
  * no worker took it (the janitor's view; see JOB_STUCK_MINUTES). */
 static const char sql_claim_stuck[] =
@@ -207,13 +204,23 @@ enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *
 	return claim(db, pool, sql_claim_pick, NULL, 0, owner, lease_s, out, err);
 }
 
+enum vh_status vh_job_claim_where(struct vh_db *db, struct vh_pool *pool, const char *where,
+				  const struct vh_param *params, size_t nparams, const char *owner,
+				  long lease_s, struct vh_job *out, struct vh_err *err)
+{
+	const char *sql = vh_psprintf(pool, "SELECT id FROM jobs WHERE (%s) AND %s "
+				      "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED", where, DUE);
+
+	return claim(db, pool, sql, params, nparams, owner, lease_s, out, err);
+}
+
 enum vh_status vh_job_claim_id(struct vh_db *db, struct vh_pool *pool, const char *id,
 			       const char *owner, long lease_s, struct vh_job *out,
 			       struct vh_err *err)
 {
 	struct vh_param p[1] = {VH_PSTR(id)};
 
-	return claim(db, pool, sql_claim_pick_id, p, 1, owner, lease_s, out, err);
+	return vh_job_claim_where(db, pool, "id = ?", p, 1, owner, lease_s, out, err);
 }
 
 enum vh_status vh_job_claim_stuck(struct vh_db *db, struct vh_pool *pool, long stuck_minutes,

@@ -11,6 +11,7 @@
 #define VH_JOBS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <json-c/json.h>
 
@@ -19,6 +20,7 @@
 
 struct vh_db;
 struct vh_pool;
+struct vh_param;
 
 struct vh_job {
 	const char *id, *kind, *server_id, *state, *step;
@@ -55,6 +57,11 @@ enum vh_status vh_job_claim(struct vh_db *db, struct vh_pool *pool, const char *
 enum vh_status vh_job_claim_id(struct vh_db *db, struct vh_pool *pool, const char *id,
 			       const char *owner, long lease_s, struct vh_job *out,
 			       struct vh_err *err);
+/* Claim a due job that also matches where (a constant SQL condition on
+ * jobs' columns with ? for params), e.g. one pass's jobs by request_id. */
+enum vh_status vh_job_claim_where(struct vh_db *db, struct vh_pool *pool, const char *where,
+				  const struct vh_param *params, size_t nparams, const char *owner,
+				  long lease_s, struct vh_job *out, struct vh_err *err);
 /* Claim a job no worker has taken for stuck_minutes: its lease ran out that
  * long ago, or it has been due that long (the janitor). */
 enum vh_status vh_job_claim_stuck(struct vh_db *db, struct vh_pool *pool, long stuck_minutes,

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
+#include "timeutil.h"
 #include "validate.h"
 
 /* --- kinds and their texts ------------------------------------------------ */
@@ -87,25 +88,14 @@ static const char *kst_date(struct vh_pool *pool, const char *iso)
 	struct tm tm;
 	time_t t;
 	char out[40];
-	int y, mo, d, h = 0, mi = 0, s = 0;
 
 	if (!iso || !*iso)
 		return "-";
-	if (sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+	if (vh_time_parse(iso, &t) != 0)
 		return vh_sms_sanitize(pool, iso);
-	if (strlen(iso) == 10)
+	if (strlen(iso) == 10)  /* a date alone stays a date */
 		return vh_pstrdup(pool, iso);
-	if ((iso[10] != 'T' && iso[10] != ' ') ||
-	    sscanf(iso + 11, "%2d:%2d:%2d", &h, &mi, &s) != 3)
-		return vh_sms_sanitize(pool, iso);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	t = timegm(&tm) + 9 * 3600;
+	t += 9 * 3600;
 	gmtime_r(&t, &tm);
 	strftime(out, sizeof(out), "%Y-%m-%d %H:%M KST", &tm);
 	return vh_pstrdup(pool, out);

@@ -1079,7 +1079,7 @@ static void rollback(struct run *r, const char *reason)
 		if (res == R_LOST || res == R_STOP)
 			return;
 		if (res != R_NEXT) {
-			snprintf(why, sizeof(why), "%s; rollback incomplete (%s): %s", reason,
+			snprintf(why, sizeof(why), "%.450s; rollback incomplete (%s): %.450s", reason,
 				 undo[i].name, r->msg);
 			status = "failed";
 			break;

@@ -204,6 +204,23 @@ void vh_pve_cache_clear(void)
 	}
 }
 
+static struct vh_pve *left_behind[CACHE_SIZE];
+
+void vh_pve_cache_forget(void)
+{
+	size_t i;
+
+	/* After fork(): the parent's clients hold its TLS connections.  A
+	 * child must neither use them nor free them (freeing ends the TLS
+	 * session the parent is still using); their memory is left behind,
+	 * still pointed at (no leak report). */
+	for (i = 0; i < CACHE_SIZE; i++) {
+		if (cache[i].pve)
+			left_behind[i] = cache[i].pve;
+		cache[i].pve = NULL;
+	}
+}
+
 /* ---- TLS pinning ---------------------------------------------------------------- */
 
 /* With a pin, the leaf certificate's SHA-256 must equal it; the chain is

@@ -109,6 +109,8 @@ void vh_pve_free(struct vh_pve *pve);
  * different configs have been used since (least recently used goes). */
 struct vh_pve *vh_pve_get(const struct vh_pve_config *cfg);
 void vh_pve_cache_clear(void);
+/* In a child after fork(): start with no clients, leaving the parent's alone. */
+void vh_pve_cache_forget(void);
 /* New TCP connections this client has opened (keep-alive check). */
 long vh_pve_connections(const struct vh_pve *pve);
 

@@ -41,3 +41,7 @@ CREATE TABLE IF NOT EXISTS reconcile_findings (
     CONSTRAINT ck_reconcile_findings_kind CHECK (kind IN ('orphan', 'orphan_destroyed', 'lost',
                                                           'drift', 'host_skipped'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- A pass tags its stop and delete jobs with request_id "expiry:<run>:<round>"
+-- and finds them again by that tag.
+ALTER TABLE jobs ADD KEY ix_jobs_request (request_id);

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "expiry.h"
+#include "timeutil.h"
 #include "fixture.h"
 #include "servers-util.h"
 
@@ -67,7 +68,7 @@ static const char *shift(const char *iso, long long secs)
 	struct tm tm;
 	char *o = buf[k++ % 4];
 
-	if (vh_expiry_parse_time(iso, &t) != 0)
+	if (vh_time_parse(iso, &t) != 0)
 		return "bad-time";
 	t += (time_t)secs;
 	gmtime_r(&t, &tm);
@@ -490,6 +491,29 @@ static void orphans(void)
 	t_status(&r, 200, "GET /admin/reconcile?kind=orphan");
 	ok(r.body && strstr(r.body, "\"vmid\":4242") && strstr(r.body, ghost),
 	   "orphan: the report names the VM and the server id it claims");
+	t_resp_free(&r);
+	t_admin(&r, "GET", vh_psprintf(pool, "/admin/reconcile?run_id=%lld&limit=1", run), NULL);
+	t_status(&r, 200, "GET /admin/reconcile?run_id=N&limit=1");
+	ok(json_object_array_length(json_object_object_get(r.json, "findings")) == 1,
+	   "report: one finding per page of one");
+	{
+		char cur[32];
+
+		s_get(&r, "next_cursor", cur, sizeof(cur));
+		t_resp_free(&r);
+		t_admin(&r, "GET", vh_psprintf(pool, "/admin/reconcile?run_id=%lld&limit=1&cursor=%s", run,
+					       cur[0] ? cur : "0"), NULL);
+		t_status(&r, 200, "report: the next page by next_cursor");
+	}
+	t_resp_free(&r);
+	t_admin(&r, "GET", "/admin/reconcile?cursor=abc", NULL);
+	t_error(&r, 422, NULL, "report: a cursor that is not a finding id");
+	t_resp_free(&r);
+	t_admin(&r, "GET", "/admin/reconcile?run_id=999999999", NULL);
+	t_error(&r, 404, "run_not_found", "report: an unknown run");
+	t_resp_free(&r);
+	t_admin(&r, "GET", "/admin/reconcile?kind=everything", NULL);
+	t_error(&r, 422, NULL, "report: an unknown kind");
 	t_resp_free(&r);
 	pass("RECONCILE_DESTROY_ORPHANS=1", shift(a.expire_at, -20 * DAY), NULL, &sum);
 	run = sum_int(sum, "run_id");

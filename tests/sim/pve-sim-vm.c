@@ -1098,8 +1098,9 @@ struct pve_task *pve_task_start(struct vh_req *req, const char *node, const char
 			 call && call->user ? call->user : "root@pam");
 		memcpy(t->upid, upid, sizeof(upid));
 	}
-	if (t->end_ms <= now)
-		finish(t);
+	/* Even a task of 0 ms ends at the next request, never here: the
+	 * caller still has to set the task's lock on the VM, and finishing
+	 * first would leave that lock behind for good. */
 	return t;
 }
 

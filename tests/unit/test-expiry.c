@@ -6,13 +6,14 @@
 #include <time.h>
 
 #include "expiry.h"
+#include "timeutil.h"
 #include "tap.h"
 
 static long long at(const char *text)
 {
 	time_t t;
 
-	return vh_expiry_parse_time(text, &t) == 0 ? (long long)t : -1;
+	return vh_time_parse(text, &t) == 0 ? (long long)t : -1;
 }
 
 int main(void)
