@@ -78,6 +78,7 @@ const char *vh_auth_actor(const struct vh_req *req)
 /* ---- upstream auth -------------------------------------------------- */
 
 #define CACHE_SLOTS 256
+#define CACHE_WAYS 4     /* a credential may sit in any of 4 slots of its set */
 
 struct cache_entry {
 	unsigned char key[SHA256_DIGEST_LENGTH];
@@ -184,13 +185,31 @@ static enum vh_status upstream_identity(struct vh_req *req, const char *authz, c
 	SHA256((const unsigned char *)cred.data, cred.len, key);
 	OPENSSL_cleanse(cred.data, cred.len);
 	vh_buf_free(&cred);
-	e = &cache[key[0] % CACHE_SLOTS];
-	if (ttl > 0 && e->expires > now && CRYPTO_memcmp(e->key, key, sizeof(key)) == 0) {
-		if (!e->ok)
-			return vh_fail(err, VH_UNAUTHORIZED, "authentication_failed",
-				       "the credentials were not accepted");
-		*ext_id = vh_pstrdup(req->pool, e->ext_id);
-		return VH_OK;
+	/* Set-associative, so that two busy credentials whose digests share
+	 * a first byte do not evict each other on every request.  The way to
+	 * replace: an expired one, else a refusal (a flood of bad credentials
+	 * must not push out the users who are signed in), else the one that
+	 * expires first. */
+	{
+		struct cache_entry *set = &cache[(key[0] % (CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
+		int w;
+
+		e = &set[0];
+		for (w = 0; w < CACHE_WAYS; w++) {
+			if (ttl > 0 && set[w].expires > now &&
+			    CRYPTO_memcmp(set[w].key, key, sizeof(key)) == 0) {
+				if (!set[w].ok)
+					return vh_fail(err, VH_UNAUTHORIZED, "authentication_failed",
+						       "the credentials were not accepted");
+				*ext_id = vh_pstrdup(req->pool, set[w].ext_id);
+				return VH_OK;
+			}
+			if (set[w].expires <= now)
+				e = &set[w];
+			else if (e->expires > now && (e->ok > set[w].ok ||
+						      (e->ok == set[w].ok && set[w].expires < e->expires)))
+				e = &set[w];
+		}
 	}
 	st = ask_upstream(req, authz, cookie, ext_id, err);
 	if ((st == VH_OK || st == VH_UNAUTHORIZED) && ttl > 0) {

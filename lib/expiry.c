@@ -71,13 +71,15 @@ static const char sql_tally[] =
 static const char sql_hosts[] =
 	"SELECT id FROM proxmox_hosts UNION SELECT DISTINCT proxmox_host_id FROM servers "
 	"WHERE proxmox_host_id IS NOT NULL ORDER BY 1";
-/* The servers of a host that should have a VM, with no job in flight. */
+/* The servers of a host that should have a VM, with no job in flight,
+ * paged along uq_servers_host_vmid (live_vmid is the vmid of a live row). */
 static const char sql_host_rows[] =
 	"SELECT s.id, s.vmid, IFNULL(s.proxmox_node, ''), s.power_state, s.status, "
-	KEYCOL("s.updated_at") " FROM servers s WHERE s.proxmox_host_id = ? AND s.id > ? "
-	"AND s.vmid IS NOT NULL AND s.status IN ('active', 'expired', 'suspended') "
+	KEYCOL("s.updated_at") ", s.live_vmid FROM servers s "
+	"WHERE s.proxmox_host_id = ? AND s.live_vmid > ? "
+	"AND s.status IN ('active', 'expired', 'suspended') "
 	"AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.busy_server_id = s.id) "
-	"ORDER BY s.id LIMIT 2000";
+	"ORDER BY s.live_vmid LIMIT 2000";
 /* Lost only if nothing changed since the row was read before the listing. */
 static const char sql_mark_lost[] =
 	"UPDATE servers SET status = 'lost', status_reason = ?, power_state = 'unknown' "
@@ -841,7 +843,7 @@ static void reconcile_host(struct pass *p, const char *host)
 	json_object *res;
 	struct vmrec *vms;
 	size_t i, n = 0, len;
-	char last[VH_UUID_LEN + 1] = "";
+	long long last = 0;
 	const char *skip = NULL;
 
 	p->sum->hosts++;
@@ -882,7 +884,7 @@ static void reconcile_host(struct pass *p, const char *host)
 	/* The listing is taken; now the rows, page by page.  A row changed
 	 * after this read is skipped by the guarded updates. */
 	for (;;) {
-		struct vh_param q[2] = {VH_PSTR(host), VH_PSTR(last)};
+		struct vh_param q[2] = {VH_PSTR(host), VH_PINT(last)};
 		struct vh_rows r;
 
 		vh_pool_reset(batch);
@@ -922,7 +924,7 @@ static void reconcile_host(struct pass *p, const char *host)
 		}
 		if (r.nrows < 2000)
 			break;
-		snprintf(last, sizeof(last), "%s", vh_rows_get(&r, r.nrows - 1, 0));
+		last = atoll(vh_rows_get(&r, r.nrows - 1, 6));
 	}
 	for (i = 0; i < n; i++) {
 		if (vms[i].matched || !has_tag(jstr(vms[i].o, "tags")))
