@@ -800,20 +800,36 @@ static enum res st_finish_provision(struct run *r)
 
 /* ---- teardown (delete, rebuild, rollback) --------------------------------------- */
 
+/* The start of a teardown step: nothing to do without a VM; a task this
+ * step started before a crash is waited for; then the VM's config, NULL
+ * when there is no VM (any more).  Go on only on R_NEXT with *cfg set. */
+static enum res teardown_start(struct run *r, const char *what, json_object **cfg)
+{
+	enum res res;
+
+	*cfg = NULL;
+	if (!r->srv.vmid || !r->srv.host_id)
+		return R_NEXT;
+	if ((res = need_client(r)) != R_NEXT)
+		return res;
+	if (r->job->upid && (res = wait_upid(r, r->job->upid, what)) != R_NEXT)
+		return res;
+	if (vm_config(r, cfg) != VH_OK) {
+		*cfg = NULL;
+		if (r->pe.kind != VH_PVE_NOTFOUND)
+			return pve_fail(r, "read VM config");
+	}
+	return R_NEXT;
+}
+
 static enum res st_stop_hard(struct run *r)
 {
 	const char *state, *upid = NULL;
 	json_object *cfg;
 	enum res res;
 
-	if (!r->srv.vmid || !r->srv.host_id)
-		return R_NEXT;
-	if ((res = need_client(r)) != R_NEXT)
+	if ((res = teardown_start(r, "stop", &cfg)) != R_NEXT || !cfg)
 		return res;
-	if (r->job->upid && (res = wait_upid(r, r->job->upid, "stop")) != R_NEXT)
-		return res;
-	if (vm_config(r, &cfg) != VH_OK)
-		return r->pe.kind == VH_PVE_NOTFOUND ? R_NEXT : pve_fail(r, "read VM config");
 	if (!vm_is_ours(r, cfg))
 		return R_NEXT;  /* not ours to stop; destroy will say so */
 	if ((res = vm_power(r, &state)) != R_NEXT)
@@ -835,18 +851,12 @@ static enum res st_destroy(struct run *r)
 	json_object *cfg;
 	enum res res;
 
-	if (!r->srv.vmid || !r->srv.host_id)
-		return R_NEXT;
-	if ((res = need_client(r)) != R_NEXT)
+	if ((res = teardown_start(r, "destroy", &cfg)) != R_NEXT)
 		return res;
-	if (r->job->upid && (res = wait_upid(r, r->job->upid, "destroy")) != R_NEXT)
-		return res;
-	if (vm_config(r, &cfg) != VH_OK) {
-		if (r->pe.kind == VH_PVE_NOTFOUND) {
+	if (!cfg) {
+		if (r->srv.vmid && r->srv.host_id)
 			snprintf(r->note, sizeof(r->note), "VM %ld is gone", r->srv.vmid);
-			return R_NEXT;
-		}
-		return pve_fail(r, "read VM config");
+		return R_NEXT;
 	}
 	if ((res = wait_unlocked(r, &cfg)) != R_NEXT)
 		return res;

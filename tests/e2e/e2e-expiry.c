@@ -447,6 +447,26 @@ static void extend_back(void)
 	is_str(vm_state(a.vmid), "running", "extend: the VM runs again");
 }
 
+/* A VM stopped behind vibehost's back: the drift is recorded. */
+static void power_drift(void)
+{
+	char path[160];
+	json_object *sum = NULL;
+	long long run;
+
+	snprintf(path, sizeof(path), "/api2/json/nodes/%s/qemu/%ld/status/stop", a.node, a.vmid);
+	ok(pve("POST", path, "") == 200 && vm_wait(a.vmid, "stopped") && vm_unlocked(a.vmid),
+	   "drift: a running server's VM is stopped on Proxmox directly");
+	pass(NULL, shift(a.expire_at, -20 * DAY), NULL, &sum);
+	run = sum_int(sum, "run_id");
+	ok(sum_int(sum, "drift") >= 1, "drift: counted in the summary");
+	json_object_put(sum);
+	is_int(findings(run, "drift", a.id, 0), 1, "drift: reported as a finding");
+	is_int(q_int("SELECT COUNT(*) FROM servers WHERE id = ? AND power_state = 'stopped'", a.id, NULL), 1,
+	       "drift: the server's power state is now stopped");
+	is_str(status_of(&a), "active", "drift: and it stays active");
+}
+
 /* Grace deletion only with EXPIRY_DELETE_AFTER_DAYS. */
 static void grace(void)
 {
@@ -659,6 +679,7 @@ int main(void)
 	reminders_rearm();
 	stop_at_expiry();
 	extend_back();
+	power_drift();
 	grace();
 	orphans();
 	vanished();
