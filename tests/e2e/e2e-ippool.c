@@ -37,20 +37,6 @@ static void pick_net(void)
 	snprintf(loc, sizeof(loc), "loc-%s", sfx);
 }
 
-static struct vh_db *open_db(void)
-{
-	struct vh_err err;
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/dev.env", getenv("VH_STACK_DIR"));
-	vh_err_clear(&err);
-	if (vh_cfg_load(VH_PROG_MIGRATE, path, &err) != VH_OK) {
-		tap_diag("config: %s", err.detail);
-		return NULL;
-	}
-	return vh_db_from_cfg();
-}
-
 static int allocate(struct vh_db *db, const char *server, char *addr)
 {
 	struct vh_pool *pool = vh_pool_new();
@@ -145,7 +131,7 @@ int main(void)
 	t_resp_free(&r);
 
 	/* --- allocation --- */
-	db = open_db();
+	db = fx_open_db();
 	ok(db != NULL, "the test reaches the stack's database");
 	if (!db)
 		return done_testing();
@@ -190,7 +176,7 @@ int main(void)
 	is_str(t_str(&r, "quarantined"), "1", "totals: 1 quarantined");
 	t_resp_free(&r);
 	setenv("IP_QUARANTINE_SECONDS", "0", 1);
-	vh_db_free(open_db());   /* reload the configuration: no quarantine */
+	vh_db_free(fx_open_db());   /* reload the configuration: no quarantine */
 	is_int(vh_ip_release(db, vp, sv[1], &err), VH_OK, "release server 1 with no quarantine");
 	is_int(allocate(db, sv[4], addr), VH_OK, "its address is reused at once");
 	vh_pool_free(vp);

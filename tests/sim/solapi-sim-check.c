@@ -16,45 +16,19 @@
 #include "pool.h"
 #include "solapi-sim.h"
 #include "solapi.h"
+#include "timeutil.h"
 
 /* --- Authorization ---------------------------------------------------------- */
 
-/* ISO 8601 as the SDKs send it: Z or ±hh:mm, with or without a fraction. */
+/* ISO 8601 as the SDKs send it: a full time with Z or ±hh:mm, with or
+ * without a fraction (vh_time_parse also takes a bare date or no zone,
+ * which SOLAPI refuses). */
 static bool parse_date(const char *s, time_t *out)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, used = 0;
-	const char *p;
-	long off = 0;
+	size_t len = strlen(s);
+	bool zoned = len > 19 && (s[len - 1] == 'Z' || (len > 25 && (s[len - 6] == '+' || s[len - 6] == '-')));
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
-	    used != 19)
-		return false;
-	p = s + used;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return false;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p == 'Z' && p[1] == '\0') {
-		off = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
-		   sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
-		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-	} else {
-		return false;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*out = timegm(&tm) - off;
-	return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 61;
+	return len > 19 && s[10] == 'T' && zoned && vh_time_parse(s, out) == 0;
 }
 
 static void hmac_hex(const EVP_MD *md, const char *secret, const char *date, const char *salt,
